@@ -1,0 +1,1 @@
+"""Reports: result bundles → tables, Jinja2 templates, the leaderboard site, submissions."""
