@@ -9,20 +9,20 @@ input quantization), then seeded synthetic samples.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 
 import numpy as np
 
 from tinybench.workloads.recipes import import_tensorflow
 from tinybench.workloads.spec import Workload
+from tinybench.workloads.synthetic import stable_seed
 
 CALIBRATION_SAMPLES = 32
 
 
 def workload_seed(workload_id: str) -> int:
     """A stable per-workload seed (independent of Python's hash randomization)."""
-    return zlib.crc32(workload_id.encode("ascii"))
+    return stable_seed(workload_id)
 
 
 def randomize_statistics(model, seed: int) -> None:  # noqa: ANN001 - keras.Model

@@ -1,0 +1,198 @@
+"""The `tinybench` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from tinybench import __version__
+from tinybench.errors import TinybenchError
+
+EXIT_FAILURE = 1  # a measurement failed
+EXIT_USAGE = 2  # bad input: the message says what to fix
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (value or "").split(",") if p.strip())
+
+
+class TinybenchGroup(click.Group):
+    """Turns TinybenchError into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        try:
+            return super().invoke(ctx)
+        except TinybenchError as exc:
+            click.echo(f"tinybench: error: {exc.one_line()}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=TinybenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tinybench")
+def cli() -> None:
+    """tinybench: TinyML benchmarks (MLPerf Tiny workloads) on the host, serial MCUs and
+    simulated accelerators — latency, spin-up, energy and accuracy under published rules.
+
+    Start with:  tinybench run --target host --quick
+    """
+
+
+@cli.command()
+@click.option("--target", "-t", default="host", show_default=True, help="Target adapter (see `tinybench targets list`).")
+@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01", show_default=True,
+              help="Comma-separated workload ids (see `tinybench workloads list`).")
+@click.option("--mode", "-m", "modes", default="performance,spinup", show_default=True,
+              help="Comma-separated modes: performance, spinup, accuracy, energy.")
+@click.option("--model", default="builtin", show_default=True,
+              help="builtin (untrained, offline), reference (official MLPerf Tiny model) or a .tflite PATH.")
+@click.option("--data", type=click.Path(path_type=Path), default=None, help="Dataset directory (accuracy).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("tinybench-results"),
+              show_default=True, help="Directory that receives one result bundle per workload.")
+@click.option("--quick", is_flag=True, help="Short windows for a smoke run (never valid for submission).")
+@click.option("--windows", type=int, default=None, help="Override the number of performance windows.")
+@click.option("--min-window-s", type=float, default=None, help="Override the minimum window length (s).")
+@click.option("--threads", type=int, default=None, help="host: interpreter threads (default 1).")
+@click.option("--xnnpack/--no-xnnpack", default=None, help="host: use LiteRT's XNNPACK delegate (default on).")
+@click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
+              help="Any adapter option, e.g. -O threads=2 (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
+def run(target: str, workloads: str, modes: str, model: str, data: Path | None, out_dir: Path, quick: bool,
+        windows: int | None, min_window_s: float | None, threads: int | None, xnnpack: bool | None,
+        target_options: tuple[str, ...], as_json: bool) -> None:
+    """Benchmark workloads on a target and write one result bundle per workload.
+
+    Performance follows the MLPerf Tiny single-stream rule: 5 windows of at least 10 s,
+    one input each; latency = 1 / median throughput. Spin-up times model bytes in memory
+    → first result, cold (fresh process) and warm (in-process reload).
+    """
+    from tinybench.console import RichProgressReporter, print_summary, stderr
+    from tinybench.rules import resolve_profile
+    from tinybench.runner import RunPlan, execute
+
+    options: dict[str, object] = {}
+    for item in target_options:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise TinybenchError(f"--target-option expects KEY=VALUE, got '{item}'")
+        options[key.strip()] = value.strip()
+    if threads is not None:
+        options["threads"] = threads
+    if xnnpack is not None:
+        options["xnnpack"] = xnnpack
+    workload_ids = _split(workloads)
+    if not workload_ids:
+        raise TinybenchError("no workload selected", hint="e.g. --workload kws01")
+    plan = RunPlan(
+        target=target, workloads=workload_ids, modes=_split(modes), model=model, out_dir=out_dir,
+        rules=resolve_profile(quick, windows, min_window_s), target_options=options, data=data,
+    )
+    try:
+        with RichProgressReporter() as progress:
+            results = execute(plan, progress)
+    except KeyboardInterrupt:
+        stderr.print(f"interrupted; completed workloads are kept in {out_dir}")
+        sys.exit(130)
+    if as_json:
+        click.echo(json.dumps([dict(r.result, bundle=str(r.bundle)) for r in results], indent=2))
+    else:
+        print_summary(results, stderr if as_json else _stdout_console())
+    if any(r.failed for r in results):
+        sys.exit(EXIT_FAILURE)
+
+
+def _stdout_console():  # noqa: ANN202
+    from rich.console import Console
+
+    return Console()
+
+
+@cli.group()
+def targets() -> None:
+    """Target adapters (built-in and from installed plugins)."""
+
+
+@targets.command("list")
+def targets_list() -> None:
+    """List the registered target adapters."""
+    from tinybench.targets import TARGETS
+
+    for name, reg in TARGETS.registrations().items():
+        click.echo(f"{name:12} {reg.origin:10} {reg.reference}")
+
+
+@cli.group()
+def workloads() -> None:
+    """Benchmark workloads."""
+
+
+@workloads.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the full descriptions as JSON.")
+def workloads_list(as_json: bool) -> None:
+    """List the registered workloads with their input and quality target."""
+    from tinybench.workloads import WORKLOADS
+
+    items = [WORKLOADS.get(name) for name in WORKLOADS.names()]
+    if as_json:
+        click.echo(json.dumps([w.summary() for w in items], indent=2))
+        return
+    for w in items:
+        click.echo(f"{w.id:7} {w.title:30} input {w.input.describe():45} target {w.quality_target.describe()}")
+
+
+@cli.group()
+def models() -> None:
+    """Built-in and reference models."""
+
+
+@models.command("list")
+def models_list() -> None:
+    """List each workload's built-in and reference model."""
+    from tinybench.workloads import WORKLOADS
+    from tinybench.workloads.builtin_models import manifest
+    from tinybench.workloads.reference_models import find_reference
+
+    built = manifest().get("models", {})
+    for name in WORKLOADS.names():
+        w = WORKLOADS.get(name)
+        entry = built.get(name)
+        builtin = (f"builtin {entry['bytes']:>7} B, {entry['parameters']:>7} params, {entry['macs']:>10} MACs (untrained)"
+                   if entry else "builtin: none")
+        ref = find_reference(w)
+        click.echo(f"{name:7} {builtin} | reference {w.reference.filename}: {'available' if ref else 'not fetched'}")
+
+
+@models.command("build")
+@click.option("--workload", "-w", "workloads", default=None, help="Comma-separated workloads (default: all).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output directory (default: the installed built-in model folder).")
+def models_build(workloads: str | None, out_dir: Path | None) -> None:
+    """Build the built-in models from the Keras recipes (needs the `train` extra).
+
+    The reference architectures with seeded, untrained weights, converted to full-integer
+    int8 with a deterministic calibration set; writes the .tflite files and manifest.json.
+    """
+    from tinybench.workloads.builtin_models import BUILTIN_DIR
+    from tinybench.workloads.recipes import RECIPES, import_tensorflow
+
+    selected = _split(workloads) or tuple(RECIPES)
+    for name in selected:
+        if name not in RECIPES:
+            raise TinybenchError(f"no recipe for workload '{name}'", hint=f"choose from: {', '.join(RECIPES)}")
+    import_tensorflow()
+    from tinybench.workloads.recipes.build import build_all
+    from tinybench.workloads.recipes.quiet import quiet_native_output
+
+    target_dir = out_dir or BUILTIN_DIR
+    with quiet_native_output():
+        manifest = build_all(target_dir, selected, on_progress=lambda w: click.echo(f"building {w}…", err=True))
+    for name in selected:
+        e = manifest["models"][name]
+        click.echo(f"{name:7} {e['file']:14} {e['bytes']:>7} B  sha256 {e['sha256'][:16]}…  ops {sum(e['op_counts'].values())}")
+    click.echo(f"wrote {target_dir / 'manifest.json'}")
+
+
+def main() -> None:
+    cli(prog_name="tinybench")

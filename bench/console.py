@@ -1,0 +1,94 @@
+"""Terminal output: progress bars on stderr and the run summary table."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress as RichProgress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tinybench.runner import WorkloadResult
+
+stderr = Console(stderr=True)
+
+
+class _RichTask:
+    def __init__(self, progress: RichProgress, task_id: int) -> None:
+        self._progress = progress
+        self._id = task_id
+
+    def advance(self, amount: float = 1.0) -> None:
+        self._progress.advance(self._id, amount)
+
+    def describe(self, text: str) -> None:
+        self._progress.update(self._id, description=text)
+
+    def finish(self) -> None:
+        self._progress.remove_task(self._id)
+
+
+class RichProgressReporter:
+    """Progress bars with elapsed time on stderr (silent when stderr is not a terminal)."""
+
+    def __init__(self) -> None:
+        self._progress = RichProgress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+            console=stderr, transient=True,
+        )
+
+    def __enter__(self) -> RichProgressReporter:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def task(self, description: str, total: float | None = None) -> _RichTask:
+        return _RichTask(self._progress, self._progress.add_task(description, total=total))
+
+    def note(self, text: str) -> None:
+        self._progress.console.print(f"[bold]▶[/bold] {text}")
+
+
+def _fmt(value: float, unit: str) -> str:
+    if value >= 100:
+        return f"{value:,.0f} {unit}"
+    if value >= 1:
+        return f"{value:.3g} {unit}" if value < 10 else f"{value:.1f} {unit}"
+    return f"{value:.3g} {unit}"
+
+
+def mode_summary(mode: str, block: dict) -> str:
+    """One human line for a mode's result."""
+    if block["status"] != "measured":
+        return f"{block['status'].replace('_', ' ')}: {block['reason']}"
+    m = block["metrics"]
+    if mode == "performance":
+        text = (f"latency {_fmt(m['latency_median']['value'], 'ms')} (median of {len(block['windows'])} windows), "
+                f"{_fmt(m['throughput_median']['value'], 'inf/s')}")
+        per = block.get("per_inference_latency")
+        if per:
+            text += f"; per inference p50 {_fmt(per['p50'], 'ms')}, p99 {_fmt(per['p99'], 'ms')}"
+        return text
+    if mode == "spinup":
+        parts = [f"{kind} {_fmt(m[f'spinup_{kind}_median']['value'], 'ms')}"
+                 for kind in ("cold", "warm") if f"spinup_{kind}_median" in m]
+        return "spin-up " + ", ".join(parts)
+    return ", ".join(f"{k} {_fmt(v['value'], v['unit'])}" for k, v in m.items())
+
+
+def print_summary(results: list[WorkloadResult], console: Console) -> None:
+    table = Table(title="tinybench results", show_lines=False)
+    for column in ("workload", "model", "mode", "result", "valid for submission"):
+        table.add_column(column)
+    for res in results:
+        model = res.result["model"]
+        label = f"{model['source']}" + ("" if model["trained"] else " (untrained)")
+        for mode, block in res.result["modes"].items():
+            failed = [c["detail"] for c in block["checks"] if not c["passed"]]
+            valid = "yes" if block["valid_for_submission"] else ("no: " + "; ".join(failed) if failed else "no")
+            table.add_row(res.workload, label, mode, mode_summary(mode, block), valid)
+    console.print(table)
+    for res in results:
+        verdict = "yes" if res.result["valid_for_submission"] else "no"
+        division = res.result["model"]["division"]
+        console.print(f"{res.workload}: valid for submission: {verdict} ({division} division) — bundle {res.bundle}")

@@ -1,0 +1,4 @@
+"""Measurement modes: performance, spinup (and accuracy, energy as they land)."""
+
+MODES = ("performance", "spinup", "accuracy", "energy")
+DEFAULT_MODES = ("performance", "spinup")

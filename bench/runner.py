@@ -1,0 +1,186 @@
+"""Run orchestration: (target, workloads, modes, model, dataset, rules) → result bundles.
+
+Everything that can be checked before measuring (names, models, target options) is
+checked first, so a mistake costs seconds, not minutes. Then each workload runs its
+modes in order and is committed as its own bundle: a failure in one mode is recorded
+in the bundle and the run goes on; an interrupt commits what is complete and stops.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from tinybench import __version__, environment
+from tinybench.bundle import BundleWriter
+from tinybench.errors import TinybenchError, UnknownNameError
+from tinybench.modes import MODES
+from tinybench.modes.outcome import ModeOutcome
+from tinybench.modes.performance import run_performance
+from tinybench.modes.spinup import run_spinup
+from tinybench.progress import NullProgress, Progress
+from tinybench.result_schema import SCHEMA_ID
+from tinybench.rules import RulesProfile
+from tinybench.targets import create_target
+from tinybench.targets.contract import Capability, Target
+from tinybench.workloads import get_workload
+from tinybench.workloads.model_artifact import ModelArtifact
+from tinybench.workloads.model_choice import resolve_model
+from tinybench.workloads.spec import Workload
+from tinybench.workloads.synthetic import SyntheticDataset
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    target: str
+    workloads: tuple[str, ...]
+    modes: tuple[str, ...]
+    model: str  # "builtin", "reference" or a path
+    out_dir: Path
+    rules: RulesProfile
+    target_options: dict = field(default_factory=dict)
+    data: Path | None = None
+
+
+@dataclass
+class WorkloadResult:
+    workload: str
+    bundle: Path | None
+    result: dict
+
+    @property
+    def failed(self) -> bool:
+        return any(m["status"] in ("failed", "interrupted") for m in self.result["modes"].values())
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_run_id(target: str, workload: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{target}-{workload}-{secrets.token_hex(3)}"
+
+
+def prepare(plan: RunPlan) -> tuple[Target, list[tuple[Workload, ModelArtifact]]]:
+    """Check the whole plan and open the target; every problem is a TinybenchError."""
+    unknown = [m for m in plan.modes if m not in MODES]
+    if unknown:
+        raise UnknownNameError(f"unknown mode '{unknown[0]}'", hint=f"choose from: {', '.join(MODES)}")
+    if not plan.modes:
+        raise TinybenchError("no mode selected")
+    if plan.data is not None:
+        raise TinybenchError("--data is not supported yet: performance runs use synthetic inputs",
+                             hint="drop --data")
+    pairs = []
+    for workload_id in plan.workloads:
+        workload = get_workload(workload_id)
+        pairs.append((workload, resolve_model(plan.model, workload)))
+    target = create_target(plan.target, plan.target_options)
+    return target, pairs
+
+
+def execute(plan: RunPlan, progress: Progress | None = None) -> list[WorkloadResult]:
+    """Run the plan; returns one result per workload (each already on disk as a bundle)."""
+    progress = progress or NullProgress()
+    target, pairs = prepare(plan)
+    session_id = new_run_id(plan.target, "session")
+    results = []
+    try:
+        system = target.describe()
+        for workload, model in pairs:
+            results.append(_run_workload(plan, target, system.to_json(), workload, model, session_id, progress))
+    finally:
+        target.close()
+    return results
+
+
+def _run_workload(plan: RunPlan, target: Target, system: dict, workload: Workload, model: ModelArtifact,
+                  session_id: str, progress: Progress) -> WorkloadResult:
+    run_id = new_run_id(plan.target, workload.id)
+    writer = BundleWriter(plan.out_dir, run_id)
+    log = writer.log
+    created = utc_now()
+    log.info("run %s: target %s, workload %s, model %s (%s), modes %s, rules %s", run_id, plan.target,
+             workload.id, model.source, model.sha256, ",".join(plan.modes), plan.rules.name)
+    dataset = SyntheticDataset(workload, count=plan.rules.windows)
+    samples = list(dataset)
+    inputs = [(s.sample_id, workload.to_model_input(s.raw, model.input)) for s in samples]
+    outcomes: dict[str, ModeOutcome] = {}
+    errors: list[str] = []
+    interrupted = False
+    progress.note(f"{workload.id}: {model.source} model, {', '.join(plan.modes)}")
+    load_phases: dict[str, float] = {}
+    for mode in plan.modes:
+        if interrupted:
+            outcomes[mode] = ModeOutcome(mode=mode, status="interrupted", reason="the run was interrupted")
+            continue
+        started = time.perf_counter()
+        try:
+            if not load_phases and mode in ("performance", "accuracy", "energy"):
+                load_phases = dict(target.load(model).phases_s)
+            outcomes[mode] = _run_mode(mode, plan, target, workload, model, inputs, progress)
+        except TinybenchError as exc:
+            errors.append(f"{mode}: {exc.one_line()}")
+            outcomes[mode] = ModeOutcome(mode=mode, status="failed", reason=exc.one_line())
+        except KeyboardInterrupt:
+            interrupted = True
+            errors.append(f"{mode}: interrupted")
+            outcomes[mode] = ModeOutcome(mode=mode, status="interrupted", reason="the run was interrupted")
+        log.info("%s: %s in %.1f s%s", mode, outcomes[mode].status, time.perf_counter() - started,
+                 f" ({outcomes[mode].reason})" if outcomes[mode].reason else "")
+    modes_json = {}
+    for mode, outcome in outcomes.items():
+        files = {name.split(".")[0]: writer.write_table(name, table) for name, table in outcome.tables.items()}
+        modes_json[mode] = outcome.to_json(files)
+    measured = [o for o in outcomes.values() if o.status == "measured"]
+    valid = bool(measured) and all(o.valid_for_submission for o in measured) and not errors
+    result = {
+        "schema": SCHEMA_ID,
+        "run_id": run_id,
+        "session_id": session_id,
+        "created_utc": created,
+        "finished_utc": utc_now(),
+        "tinybench_version": __version__,
+        "target": {
+            "adapter": target.name,
+            "options": target.options_json(),
+            "system": system,
+            "capabilities": sorted(c.value for c in target.capabilities),
+        },
+        "workload": workload.summary(),
+        "model": model.facts(),
+        "load_phases_s": load_phases,
+        "dataset": {**dataset.describe(), "samples": [s.sample_id for s in samples]},
+        "rules": plan.rules.to_json(),
+        "modes": modes_json,
+        "valid_for_submission": valid,
+        "environment": environment.capture(),
+        "errors": errors,
+        "files": {},
+    }
+    bundle = writer.commit(result)
+    if interrupted:
+        raise KeyboardInterrupt
+    return WorkloadResult(workload.id, bundle, result)
+
+
+def _run_mode(mode: str, plan: RunPlan, target: Target, workload: Workload, model: ModelArtifact,
+              inputs: list[tuple[str, np.ndarray]], progress: Progress) -> ModeOutcome:
+    if mode == "performance":
+        return run_performance(target, inputs, plan.rules, progress)
+    if mode == "spinup":
+        return run_spinup(target, model, inputs[0][1], plan.rules, progress)
+    if mode == "energy":
+        if Capability.ENERGY not in target.capabilities:
+            return ModeOutcome.not_measured(
+                "energy", f"target '{target.name}' has no energy source (no power monitor attached)")
+        raise TinybenchError("energy mode is not implemented for this target yet")
+    if mode == "accuracy":
+        return ModeOutcome.not_measured("accuracy", "accuracy needs a labelled dataset (--data), not supported yet")
+    raise UnknownNameError(f"unknown mode '{mode}'")

@@ -1,0 +1,119 @@
+"""`host`: the model on this machine's CPU through LiteRT (or tflite_runtime / tf.lite)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tinybench.errors import ModelError, TargetError
+from tinybench.targets.contract import (
+    Capability,
+    ClockSource,
+    InferReport,
+    LoadReport,
+    SystemInfo,
+    Target,
+)
+from tinybench.targets.host_system import cpu_max_hz, cpu_model, logical_cores, os_description
+from tinybench.targets.litert_runtime import find_runtime
+from tinybench.workloads.model_artifact import ModelArtifact
+
+
+@dataclass(frozen=True)
+class HostOptions:
+    """Options of the host target."""
+
+    threads: int = 1  # interpreter threads; 1 = single-stream, like an MCU
+    xnnpack: bool = True  # LiteRT's default XNNPACK delegate on/off
+
+    def __post_init__(self) -> None:
+        if self.threads < 1:
+            raise ValueError("threads must be ≥ 1")
+
+
+class HostTarget(Target):
+    """Runs the model in-process; times every inference with `time.perf_counter_ns`."""
+
+    name = "host"
+    capabilities = frozenset({Capability.LATENCY, Capability.PER_INFERENCE_LATENCY, Capability.SPINUP})
+    Options = HostOptions
+    cold_start_in_subprocess = True
+
+    def __init__(self, options: HostOptions) -> None:
+        super().__init__(options)
+        self.runtime = find_runtime()
+        self._interpreter: Any = None
+        self._input_index = -1
+        self._output_indices: list[int] = []
+
+    def describe(self) -> SystemInfo:
+        runtime = self.runtime
+        threads = self.options.threads
+        delegate = "XNNPACK" if self.options.xnnpack else "built-in kernels"
+        return SystemInfo(
+            target=self.name,
+            name=f"{cpu_model()} · {runtime.package} · {threads} thread{'s' if threads > 1 else ''} · {delegate}",
+            processor=cpu_model(),
+            clock_hz=cpu_max_hz(),
+            runtime=runtime.package,
+            runtime_version=runtime.version,
+            os=os_description(),
+            details={"threads": threads, "xnnpack": self.options.xnnpack, "logical_cores": logical_cores()},
+        )
+
+    def load(self, model: ModelArtifact) -> LoadReport:
+        """Phases: `load` (parse the flatbuffer, resolve ops) and `allocate` (tensors, delegate)."""
+        kwargs: dict[str, Any] = {"model_content": model.content, "num_threads": self.options.threads}
+        resolver = self.runtime.op_resolver_type
+        if not self.options.xnnpack:
+            if resolver is None:
+                raise TargetError(f"{self.runtime.package} cannot disable XNNPACK", hint="drop --no-xnnpack")
+            kwargs["experimental_op_resolver_type"] = resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        self._interpreter = None
+        try:
+            t0 = time.perf_counter_ns()
+            interpreter = self.runtime.interpreter_class(**kwargs)
+            t1 = time.perf_counter_ns()
+            interpreter.allocate_tensors()
+            t2 = time.perf_counter_ns()
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"{self.runtime.package} cannot load the model: {str(exc).strip().splitlines()[0]}") from exc
+        self._interpreter = interpreter
+        self._input_index = interpreter.get_input_details()[0]["index"]
+        self._output_indices = [d["index"] for d in interpreter.get_output_details()]
+        return LoadReport(phases_s={"load": (t1 - t0) / 1e9, "allocate": (t2 - t1) / 1e9})
+
+    def infer(self, tensor: np.ndarray, iterations: int, warmup: int) -> InferReport:
+        """Set the input once (untimed), run `warmup` untimed and `iterations` timed invocations."""
+        interpreter = self._interpreter
+        if interpreter is None:
+            raise TargetError("host target: infer() called before load()")
+        if iterations < 1 or warmup < 0:
+            raise TargetError(f"host target: invalid iterations={iterations} warmup={warmup}")
+        interpreter.set_tensor(self._input_index, tensor)
+        invoke = interpreter.invoke
+        for _ in range(warmup):
+            invoke()
+        clock = time.perf_counter_ns
+        stamps = [0] * (iterations + 1)
+        stamps[0] = clock()
+        for i in range(1, iterations + 1):
+            invoke()
+            stamps[i] = clock()
+        marks = np.asarray(stamps, dtype=np.int64)
+        per_inference = np.diff(marks).astype(np.float64) / 1e9
+        outputs = [np.array(interpreter.get_tensor(i), copy=True) for i in self._output_indices]
+        return InferReport(
+            outputs=outputs,
+            iterations=iterations,
+            warmup=warmup,
+            window_s=float(marks[-1] - marks[0]) / 1e9,
+            clock_source=ClockSource.HOST_WALL_CLOCK,
+            per_inference_s=per_inference,
+        )
+
+    def close(self) -> None:
+        self._interpreter = None

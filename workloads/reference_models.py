@@ -1,0 +1,57 @@
+"""The official MLPerf Tiny models: where they are cached and how they are found.
+
+Lookup order: the cache (`$TINYBENCH_CACHE` or `~/.cache/tinybench`, file
+`models/<sha256>/<name>`), then an offline mirror directory (`$TINYBENCH_REFERENCE_DIR`,
+file `models/<name>` or `<name>`). Every file is verified by SHA-256 before use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tinybench.errors import ModelError
+from tinybench.workloads.model_artifact import ModelArtifact, load_model
+from tinybench.workloads.spec import Workload
+
+ENV_CACHE = "TINYBENCH_CACHE"
+ENV_MIRROR = "TINYBENCH_REFERENCE_DIR"
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get(ENV_CACHE)
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tinybench"
+
+
+def cached_path(workload: Workload) -> Path:
+    return cache_dir() / "models" / workload.reference.sha256 / workload.reference.filename
+
+
+def mirror_candidates(workload: Workload, mirror: Path | None = None) -> list[Path]:
+    root = mirror if mirror is not None else (Path(os.environ[ENV_MIRROR]) if os.environ.get(ENV_MIRROR) else None)
+    if root is None:
+        return []
+    name = workload.reference.filename
+    return [root / "models" / name, root / name]
+
+
+def find_reference(workload: Workload) -> Path | None:
+    """The first existing copy of the reference model file (not yet verified)."""
+    for path in [cached_path(workload), *mirror_candidates(workload)]:
+        if path.is_file():
+            return path
+    return None
+
+
+def reference_model(workload: Workload) -> ModelArtifact:
+    """The verified official model of `workload`, from the cache or the offline mirror."""
+    path = find_reference(workload)
+    if path is None:
+        raise ModelError(
+            f"the reference model of {workload.id} ({workload.reference.filename}) is not available offline",
+            hint=f"run: tinybench models fetch --workload {workload.id} (or set {ENV_MIRROR} to a mirror)",
+        )
+    return load_model(path, workload, source="reference", trained=True, reference_sha256=workload.reference.sha256)
