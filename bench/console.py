@@ -63,32 +63,40 @@ def mode_summary(mode: str, block: dict) -> str:
         return f"{block['status'].replace('_', ' ')}: {block['reason']}"
     m = block["metrics"]
     if mode == "performance":
-        text = (f"latency {_fmt(m['latency_median']['value'], 'ms')} (median of {len(block['windows'])} windows), "
-                f"{_fmt(m['throughput_median']['value'], 'inf/s')}")
+        text = (f"latency {_fmt(m['latency_median']['value'], 'ms')}, "
+                f"{_fmt(m['throughput_median']['value'], 'inf/s')} ({len(block['windows'])} windows)")
         per = block.get("per_inference_latency")
         if per:
-            text += f"; per inference p50 {_fmt(per['p50'], 'ms')}, p99 {_fmt(per['p99'], 'ms')}"
+            text += f"; p99 {_fmt(per['p99'], 'ms')}"
         return text
     if mode == "spinup":
         parts = [f"{kind} {_fmt(m[f'spinup_{kind}_median']['value'], 'ms')}"
                  for kind in ("cold", "warm") if f"spinup_{kind}_median" in m]
-        return "spin-up " + ", ".join(parts)
+        return ", ".join(parts)
     return ", ".join(f"{k} {_fmt(v['value'], v['unit'])}" for k, v in m.items())
 
 
 def print_summary(results: list[WorkloadResult], console: Console) -> None:
-    table = Table(title="tinybench results", show_lines=False)
-    for column in ("workload", "model", "mode", "result", "valid for submission"):
-        table.add_column(column)
+    """A table (workload × mode) followed by one verdict line per workload."""
+    table = Table(title="tinybench results", expand=False)
+    table.add_column("workload")
+    table.add_column("mode")
+    table.add_column("result", overflow="fold")
+    table.add_column("valid")
     for res in results:
-        model = res.result["model"]
-        label = f"{model['source']}" + ("" if model["trained"] else " (untrained)")
         for mode, block in res.result["modes"].items():
-            failed = [c["detail"] for c in block["checks"] if not c["passed"]]
-            valid = "yes" if block["valid_for_submission"] else ("no: " + "; ".join(failed) if failed else "no")
-            table.add_row(res.workload, label, mode, mode_summary(mode, block), valid)
+            failed = [c["rule"] for c in block["checks"] if not c["passed"]]
+            valid = "yes" if block["valid_for_submission"] else ("no: " + ", ".join(failed) if failed else "no")
+            table.add_row(res.workload, mode, mode_summary(mode, block), valid)
     console.print(table)
     for res in results:
+        model = res.result["model"]
         verdict = "yes" if res.result["valid_for_submission"] else "no"
-        division = res.result["model"]["division"]
-        console.print(f"{res.workload}: valid for submission: {verdict} ({division} division) — bundle {res.bundle}")
+        untrained = ", untrained weights" if not model["trained"] else ""
+        console.print(f"{res.workload}: valid for submission: {verdict} "
+                      f"({model['division']} division, {model['source']} model{untrained})")
+        reasons = [f"{mode}: {c['detail']}" for mode, block in res.result["modes"].items()
+                   for c in block["checks"] if not c["passed"]]
+        for reason in reasons:
+            console.print(f"    ✗ {reason}")
+        console.print(f"    bundle: {res.bundle}", soft_wrap=True)

@@ -25,6 +25,9 @@ class TinybenchError(Exception):
             text += f" ({' '.join(self.hint.split())})"
         return text
 
+    def __str__(self) -> str:
+        return self.one_line()
+
 
 class UnknownNameError(TinybenchError):
     """A workload, target, mode or preset name that is not registered."""

@@ -82,6 +82,12 @@ def prepare(plan: RunPlan) -> tuple[Target, list[tuple[Workload, ModelArtifact]]
         workload = get_workload(workload_id)
         pairs.append((workload, resolve_model(plan.model, workload)))
     target = create_target(plan.target, plan.target_options)
+    try:
+        for _, model in pairs:  # a model the runtime rejects is bad input: fail before measuring
+            target.load(model)
+    except BaseException:
+        target.close()
+        raise
     return target, pairs
 
 
