@@ -68,7 +68,7 @@ class BundleWriter:
             fd, tmp = tempfile.mkstemp(dir=self.partial_dir, prefix=f".{name}.", suffix=".tmp")
             os.close(fd)
             try:
-                table.to_parquet(tmp, index=False)
+                table.to_parquet(tmp, index=False, compression="zstd")
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, path)
             except BaseException:

@@ -46,9 +46,16 @@ def find_reference(workload: Workload) -> Path | None:
     return None
 
 
-def reference_model(workload: Workload) -> ModelArtifact:
-    """The verified official model of `workload`, from the cache or the offline mirror."""
+def reference_model(workload: Workload, download: bool = False) -> ModelArtifact:
+    """The verified official model of `workload`, from the cache or the offline mirror.
+
+    With `download`, a model found in neither is fetched from its pinned URL first.
+    """
     path = find_reference(workload)
+    if path is None and download:
+        from tinybench.workloads.reference_fetch import fetch
+
+        path = fetch(workload).path
     if path is None:
         raise ModelError(
             f"the reference model of {workload.id} ({workload.reference.filename}) is not available offline",
