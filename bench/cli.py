@@ -48,7 +48,12 @@ def cli() -> None:
               help="Comma-separated modes: performance, spinup, accuracy, energy.")
 @click.option("--model", default="builtin", show_default=True,
               help="builtin (untrained, offline), reference (official MLPerf Tiny model) or a .tflite PATH.")
-@click.option("--data", type=click.Path(path_type=Path), default=None, help="Dataset directory (accuracy).")
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="Labelled dataset folder (EEMBC y_labels.csv + .bin, or the raw format: CIFAR-10, Speech "
+                   "Commands, image folders, ad01 spectrograms). Needed for accuracy; performance then uses its "
+                   "first inputs instead of synthetic ones.")
+@click.option("--split", default="test", show_default=True, help="Dataset split for raw formats.")
+@click.option("--no-download", is_flag=True, help="Never download a missing reference model.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("tinybench-results"),
               show_default=True, help="Directory that receives one result bundle per workload.")
 @click.option("--quick", is_flag=True, help="Short windows for a smoke run (never valid for submission).")
@@ -59,7 +64,8 @@ def cli() -> None:
 @click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
               help="Any adapter option, e.g. -O threads=2 (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
-def run(target: str, workloads: str, modes: str, model: str, data: Path | None, out_dir: Path, quick: bool,
+def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
+        out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, threads: int | None, xnnpack: bool | None,
         target_options: tuple[str, ...], as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
@@ -87,7 +93,8 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         raise TinybenchError("no workload selected", hint="e.g. --workload kws01")
     plan = RunPlan(
         target=target, workloads=workload_ids, modes=_split(modes), model=model, out_dir=out_dir,
-        rules=resolve_profile(quick, windows, min_window_s), target_options=options, data=data,
+        rules=resolve_profile(quick, windows, min_window_s), target_options=options, data=data, split=split,
+        download=not no_download,
     )
     try:
         with RichProgressReporter() as progress:
@@ -192,6 +199,89 @@ def models_build(workloads: str | None, out_dir: Path | None) -> None:
         e = manifest["models"][name]
         click.echo(f"{name:7} {e['file']:14} {e['bytes']:>7} B  sha256 {e['sha256'][:16]}…  ops {sum(e['op_counts'].values())}")
     click.echo(f"wrote {target_dir / 'manifest.json'}")
+
+
+@models.command("fetch")
+@click.option("--workload", "-w", "workloads", default=None, help="Comma-separated workloads (default: all).")
+@click.option("--from", "mirror", type=click.Path(path_type=Path), default=None,
+              help="Offline mirror folder (files as models/<name> or <name>) instead of the pinned URLs.")
+@click.option("--force", is_flag=True, help="Fetch again even if a verified copy is cached.")
+def models_fetch(workloads: str | None, mirror: Path | None, force: bool) -> None:
+    """Download the official MLPerf Tiny models, verify their SHA-256 and cache them.
+
+    Cache: $TINYBENCH_CACHE or ~/.cache/tinybench. URLs are pinned to an MLCommons commit;
+    $TINYBENCH_MODEL_URL_BASE replaces the base (a company mirror).
+    """
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from tinybench.console import stderr
+    from tinybench.workloads import WORKLOADS
+    from tinybench.workloads.reference_fetch import fetch
+
+    selected = _split(workloads) or tuple(WORKLOADS.names())
+    targets_ = [WORKLOADS.get(name) for name in selected]
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=stderr,
+                  transient=True) as bar:
+        for w in targets_:
+            task = bar.add_task(w.reference.filename, total=w.reference.size_bytes)
+            result = fetch(w, mirror=mirror, force=force,
+                           on_progress=lambda done, total, t=task: bar.update(t, completed=done, total=total))
+            bar.remove_task(task)
+            click.echo(f"{w.id:7} {result.how:8} {result.path}  (sha256 ok, from {result.origin})")
+
+
+@models.command("verify")
+def models_verify() -> None:
+    """Re-check the SHA-256 of every cached reference model (exit 1 on any mismatch)."""
+    from tinybench.workloads import WORKLOADS
+    from tinybench.workloads.reference_fetch import verify
+
+    bad = 0
+    for name in WORKLOADS.names():
+        status, path = verify(WORKLOADS.get(name))
+        bad += status == "mismatch"
+        note = {"ok": "sha256 ok", "missing": "not fetched", "mismatch": "CHECKSUM MISMATCH: delete it and fetch again"}
+        click.echo(f"{name:7} {note[status]:12} {path}")
+    if bad:
+        sys.exit(EXIT_FAILURE)
+
+
+@cli.group()
+def data() -> None:
+    """Datasets: conversion to the EEMBC format."""
+
+
+@data.command("export-eembc")
+@click.option("--workload", "-w", required=True, help="Workload id (vww01, kws01, ic01, ic02, ad01).")
+@click.option("--from", "source", required=True, type=click.Path(path_type=Path), help="Raw dataset folder.")
+@click.option("--to", "dest", required=True, type=click.Path(path_type=Path), help="Output folder (new or empty).")
+@click.option("--split", default="test", show_default=True, help="Split of the raw dataset.")
+@click.option("--limit", type=int, default=None, help="Export at most N samples.")
+def data_export_eembc(workload: str, source: Path, dest: Path, split: str, limit: int | None) -> None:
+    """Write the EEMBC/MLPerf Tiny `.bin` files and `y_labels.csv` from a raw dataset.
+
+    Unreadable samples are listed and skipped (exit 2 if there were any).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from tinybench.console import stderr
+    from tinybench.workloads import get_workload
+    from tinybench.workloads.datasets import open_dataset
+    from tinybench.workloads.datasets.export import export_eembc
+
+    w = get_workload(workload)
+    dataset = open_dataset(w, source, split)
+    total = min(len(dataset), limit) if limit is not None else len(dataset)
+    with Progress(TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), console=stderr,
+                  transient=True) as bar:
+        task = bar.add_task("export", total=total)
+        report = export_eembc(w, dataset, dest, limit, on_sample=lambda: bar.advance(task))
+    click.echo(f"wrote {report.written} files and {report.labels_file}")
+    for problem in report.skipped:
+        click.echo(f"skipped: {problem}", err=True)
+    if report.skipped:
+        click.echo(f"tinybench: error: {len(report.skipped)} samples could not be read (listed above)", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def main() -> None:

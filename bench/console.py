@@ -73,6 +73,13 @@ def mode_summary(mode: str, block: dict) -> str:
         parts = [f"{kind} {_fmt(m[f'spinup_{kind}_median']['value'], 'ms')}"
                  for kind in ("cold", "warm") if f"spinup_{kind}_median" in m]
         return ", ".join(parts)
+    if mode == "accuracy":
+        target = block["quality_target"]
+        name, value = next(iter(m.items()))
+        shown = f"top-1 {value['value']:.2%}" if name == "top1" else f"AUC {value['value']:.4f}"
+        verdict = "meets" if target["met"] else "misses"
+        unread = f", {block['unreadable']} unreadable" if block["unreadable"] else ""
+        return f"{shown} over {block['samples']} samples{unread} ({verdict} the {target['minimum']:g} target)"
     return ", ".join(f"{k} {_fmt(v['value'], v['unit'])}" for k, v in m.items())
 
 

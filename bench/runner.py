@@ -18,8 +18,9 @@ import numpy as np
 
 from tinybench import __version__, environment
 from tinybench.bundle import BundleWriter
-from tinybench.errors import TinybenchError, UnknownNameError
+from tinybench.errors import DatasetError, TinybenchError, UnknownNameError
 from tinybench.modes import MODES
+from tinybench.modes.accuracy import run_accuracy
 from tinybench.modes.outcome import ModeOutcome
 from tinybench.modes.performance import run_performance
 from tinybench.modes.spinup import run_spinup
@@ -29,6 +30,7 @@ from tinybench.rules import RulesProfile
 from tinybench.targets import create_target
 from tinybench.targets.contract import Capability, Target
 from tinybench.workloads import get_workload
+from tinybench.workloads.datasets import Dataset, Sample, open_dataset
 from tinybench.workloads.model_artifact import ModelArtifact
 from tinybench.workloads.model_choice import resolve_model
 from tinybench.workloads.spec import Workload
@@ -44,7 +46,21 @@ class RunPlan:
     out_dir: Path
     rules: RulesProfile
     target_options: dict = field(default_factory=dict)
-    data: Path | None = None
+    data: Path | None = None  # a dataset folder (or a folder of per-workload folders)
+    split: str = "test"
+    download: bool = True  # fetch a missing reference model from its pinned URL
+
+
+TIMING_MODES = ("performance", "spinup", "energy")
+
+
+@dataclass
+class WorkloadJob:
+    workload: Workload
+    model: ModelArtifact
+    dataset: Dataset | None
+    samples: list[Sample]  # inputs of the timing modes (empty if none is requested)
+    samples_facts: dict
 
 
 @dataclass
@@ -67,56 +83,64 @@ def new_run_id(target: str, workload: str) -> str:
     return f"{stamp}-{target}-{workload}-{secrets.token_hex(3)}"
 
 
-def prepare(plan: RunPlan) -> tuple[Target, list[tuple[Workload, ModelArtifact]]]:
+def prepare(plan: RunPlan) -> tuple[Target, list[WorkloadJob]]:
     """Check the whole plan and open the target; every problem is a TinybenchError."""
     unknown = [m for m in plan.modes if m not in MODES]
     if unknown:
         raise UnknownNameError(f"unknown mode '{unknown[0]}'", hint=f"choose from: {', '.join(MODES)}")
     if not plan.modes:
         raise TinybenchError("no mode selected")
-    if plan.data is not None:
-        raise TinybenchError("--data is not supported yet: performance runs use synthetic inputs",
-                             hint="drop --data")
-    pairs = []
+    if "accuracy" in plan.modes and plan.data is None:
+        raise TinybenchError("accuracy mode needs a labelled dataset", hint="pass --data DIR")
+    jobs = []
     for workload_id in plan.workloads:
         workload = get_workload(workload_id)
-        pairs.append((workload, resolve_model(plan.model, workload)))
+        model = resolve_model(plan.model, workload, download=plan.download)
+        if "accuracy" in plan.modes and not model.trained:
+            raise TinybenchError(
+                f"accuracy of the built-in {workload.id} model would be meaningless: its weights are untrained",
+                hint="use --model reference (the official trained model) or --model PATH")
+        dataset = open_dataset(workload, plan.data, plan.split) if plan.data is not None else None
+        samples, facts = [], dataset.describe() if dataset is not None else {"kind": "none"}
+        if any(m in TIMING_MODES for m in plan.modes):
+            samples, facts = _performance_samples(workload, dataset, plan.rules.windows)
+        jobs.append(WorkloadJob(workload, model, dataset, samples, facts))
     target = create_target(plan.target, plan.target_options)
     try:
-        for _, model in pairs:  # a model the runtime rejects is bad input: fail before measuring
-            target.load(model)
+        for job in jobs:  # a model the runtime rejects is bad input: fail before measuring
+            target.load(job.model)
     except BaseException:
         target.close()
         raise
-    return target, pairs
+    return target, jobs
 
 
 def execute(plan: RunPlan, progress: Progress | None = None) -> list[WorkloadResult]:
     """Run the plan; returns one result per workload (each already on disk as a bundle)."""
     progress = progress or NullProgress()
-    target, pairs = prepare(plan)
+    target, jobs = prepare(plan)
     session_id = new_run_id(plan.target, "session")
     results = []
     try:
         system = target.describe()
-        for workload, model in pairs:
-            results.append(_run_workload(plan, target, system.to_json(), workload, model, session_id, progress))
+        for job in jobs:
+            results.append(_run_workload(plan, target, system.to_json(), job, session_id, progress))
     finally:
         target.close()
     return results
 
 
-def _run_workload(plan: RunPlan, target: Target, system: dict, workload: Workload, model: ModelArtifact,
-                  session_id: str, progress: Progress) -> WorkloadResult:
+def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob, session_id: str,
+                  progress: Progress) -> WorkloadResult:
+    workload, model = job.workload, job.model
     run_id = new_run_id(plan.target, workload.id)
     writer = BundleWriter(plan.out_dir, run_id)
     log = writer.log
     created = utc_now()
     log.info("run %s: target %s, workload %s, model %s (%s), modes %s, rules %s", run_id, plan.target,
              workload.id, model.source, model.sha256, ",".join(plan.modes), plan.rules.name)
-    dataset = SyntheticDataset(workload, count=plan.rules.windows)
-    samples = list(dataset)
-    inputs = [(s.sample_id, workload.to_model_input(s.raw, model.input)) for s in samples]
+    samples, dataset_facts = job.samples, job.samples_facts
+    inputs = [(s.sample_id, workload.to_model_input(_first_window(s.raw), model.input)) for s in samples]
     outcomes: dict[str, ModeOutcome] = {}
     errors: list[str] = []
     interrupted = False
@@ -130,7 +154,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, workload: Workloa
         try:
             if not load_phases and mode in ("performance", "accuracy", "energy"):
                 load_phases = dict(target.load(model).phases_s)
-            outcomes[mode] = _run_mode(mode, plan, target, workload, model, inputs, progress)
+            outcomes[mode] = _run_mode(mode, plan, target, job, inputs, progress)
         except TinybenchError as exc:
             errors.append(f"{mode}: {exc.one_line()}")
             outcomes[mode] = ModeOutcome(mode=mode, status="failed", reason=exc.one_line())
@@ -162,7 +186,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, workload: Workloa
         "workload": workload.summary(),
         "model": model.facts(),
         "load_phases_s": load_phases,
-        "dataset": {**dataset.describe(), "samples": [s.sample_id for s in samples]},
+        "dataset": {**dataset_facts, "samples": [s.sample_id for s in samples]},
         "rules": plan.rules.to_json(),
         "modes": modes_json,
         "valid_for_submission": valid,
@@ -176,8 +200,31 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, workload: Workloa
     return WorkloadResult(workload.id, bundle, result)
 
 
-def _run_mode(mode: str, plan: RunPlan, target: Target, workload: Workload, model: ModelArtifact,
-              inputs: list[tuple[str, np.ndarray]], progress: Progress) -> ModeOutcome:
+def _performance_samples(workload: Workload, dataset: Dataset | None, count: int) -> tuple[list[Sample], dict]:
+    """The inputs of the timing modes: the dataset's first readable samples, else synthetic."""
+    if dataset is None:
+        synthetic = SyntheticDataset(workload, count=count)
+        return list(synthetic), synthetic.describe()
+    chosen = []
+    for sample in dataset:
+        if sample.error is None and sample.raw is not None:
+            chosen.append(sample)
+            if len(chosen) == count:
+                break
+    if not chosen:
+        raise DatasetError(f"{dataset.root}: no readable sample for the performance windows",
+                           hint="check the files the dataset lists, or run without --data")
+    return chosen, dataset.describe()
+
+
+def _first_window(raw: np.ndarray) -> np.ndarray:
+    """ad01 samples hold all windows of a file; a performance input is one window."""
+    return raw[0] if raw.ndim == 2 and raw.shape[0] > 1 and raw.shape[1] == 640 else raw
+
+
+def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs: list[tuple[str, np.ndarray]],
+              progress: Progress) -> ModeOutcome:
+    workload, model = job.workload, job.model
     if mode == "performance":
         return run_performance(target, inputs, plan.rules, progress)
     if mode == "spinup":
@@ -188,5 +235,7 @@ def _run_mode(mode: str, plan: RunPlan, target: Target, workload: Workload, mode
                 "energy", f"target '{target.name}' has no energy source (no power monitor attached)")
         raise TinybenchError("energy mode is not implemented for this target yet")
     if mode == "accuracy":
-        return ModeOutcome.not_measured("accuracy", "accuracy needs a labelled dataset (--data), not supported yet")
+        if job.dataset is None:
+            return ModeOutcome.not_measured("accuracy", "no labelled dataset was given (--data)")
+        return run_accuracy(target, workload, model, job.dataset, len(job.dataset), progress)
     raise UnknownNameError(f"unknown mode '{mode}'")

@@ -10,12 +10,15 @@ from tinybench.workloads.reference_models import reference_model
 from tinybench.workloads.spec import Workload
 
 
-def resolve_model(choice: str, workload: Workload) -> ModelArtifact:
-    """`builtin` (untrained, offline), `reference` (official, verified) or a user's file (open division)."""
+def resolve_model(choice: str, workload: Workload, download: bool = False) -> ModelArtifact:
+    """`builtin` (untrained, offline), `reference` (official, verified) or a user's file (open division).
+
+    With `download`, a reference model found neither in the cache nor the mirror is fetched.
+    """
     if choice == "builtin":
         return builtin_model(workload)
     if choice == "reference":
-        return reference_model(workload)
+        return reference_model(workload, download=download)
     # A user's own model: we cannot know whether it was trained; accuracy will tell.
     # A byte-identical copy of the official model is the reference model.
     path = Path(choice).expanduser()

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-import numpy as np
-
+from tinybench.workloads.datasets.base import Sample
 from tinybench.workloads.spec import Workload
 
 
@@ -21,17 +19,11 @@ def stable_seed(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-@dataclass(frozen=True)
-class Sample:
-    sample_id: str
-    raw: np.ndarray
-    label: int | None = None
-
-
 class SyntheticDataset:
     """`count` seeded random raw samples for `workload`."""
 
     kind = "synthetic"
+    root = None
 
     def __init__(self, workload: Workload, count: int, seed: int | None = None) -> None:
         self.workload = workload

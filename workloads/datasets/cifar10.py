@@ -30,6 +30,7 @@ _ALLOWED = {
     ("numpy._core.multiarray", "scalar"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
+    ("_codecs", "encode"),  # how protocol-2 pickles written by Python 3 carry bytes; it only encodes text
 }
 
 

@@ -1,0 +1,1 @@
+"""Standard metrics: top-1 classification accuracy and ROC AUC."""
