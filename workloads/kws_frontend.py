@@ -92,7 +92,14 @@ def mfcc(clip: np.ndarray) -> np.ndarray:
     frames = clip[starts[:, None] + np.arange(FRAME)[None, :]] * hann_periodic()
     magnitude = np.abs(np.fft.rfft(frames, n=FFT, axis=1))
     log_mel = np.log(magnitude @ mel_matrix() + 1e-6)
-    return log_mel @ dct_matrix()
+    dct = dct_matrix()
+    out = np.empty((FRAMES, MFCC))
+    out[:, 0] = log_mel @ dct[:, 0]
+    # Coefficients k ≥ 1 do not depend on a constant offset (their cosines sum to zero), so
+    # they are computed on log_mel − log_mel[:, 0]: a constant frame (zero padding) then gives
+    # exact zeros, as TensorFlow does, instead of ±1e-15 that truncation would turn into −1.
+    out[:, 1:] = (log_mel - log_mel[:, :1]) @ dct[:, 1:]
+    return out
 
 
 def quantize_truncating(features: np.ndarray, quantization: Quantization) -> np.ndarray:

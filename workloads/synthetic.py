@@ -10,6 +10,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
+import numpy as np
+
 from tinybench.workloads.datasets.base import Sample
 from tinybench.workloads.spec import Workload
 
@@ -33,7 +35,7 @@ class SyntheticDataset:
     def __iter__(self) -> Iterator[Sample]:
         rng = np.random.default_rng(self.seed)
         for i in range(self.count):
-            yield Sample(f"synthetic-{i:04d}", self.workload.synthetic_raw(rng))
+            yield Sample(f"synthetic-{i:04d}", self.workload.synthetic_raw(rng), label=None)
 
     def __len__(self) -> int:
         return self.count
