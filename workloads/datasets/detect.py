@@ -48,5 +48,8 @@ def open_dataset(workload: Workload, root: Path, split: str = "test") -> Dataset
         from tinybench.workloads.datasets.toyadmos import SpectrogramFolderDataset
 
         return SpectrogramFolderDataset(root)
+    if workload.id != "ad01" and any(root.glob("*.bin")):
+        raise DatasetError(f"missing label file {root / 'y_labels.csv'}",
+                           hint="an EEMBC dataset folder lists its .bin files with their classes in y_labels.csv")
     expected = LAYOUTS.get(workload.id, "an EEMBC folder with y_labels.csv")
     raise DatasetError(f"{root} is not a dataset tinybench can read for {workload.id}", hint=f"expected {expected}")

@@ -51,6 +51,13 @@ def test_eembc_malformed_label_lines_are_errors_with_line_numbers(tmp_path, line
         open_dataset(get_workload("ic01"), tmp_path)
 
 
+def test_missing_label_file_is_named(eembc_dir):
+    root = eembc_dir("kws01", count=2)
+    (root / "y_labels.csv").unlink()
+    with pytest.raises(DatasetError, match="missing label file .*y_labels.csv"):
+        open_dataset(get_workload("kws01"), root)
+
+
 def test_unknown_layout_explains_what_is_expected(tmp_path):
     (tmp_path / "readme.txt").write_text("hello")
     with pytest.raises(DatasetError, match="not a dataset tinybench can read for kws01.*Speech Commands"):
