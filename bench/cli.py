@@ -284,5 +284,53 @@ def data_export_eembc(workload: str, source: Path, dest: Path, split: str, limit
         sys.exit(EXIT_USAGE)
 
 
+@cli.group()
+def emulate() -> None:
+    """Device emulators on pseudo-terminals (try the serial flow without hardware)."""
+
+
+@emulate.command("dut")
+@click.option("--workload", "-w", required=True, help="Workload the emulated firmware is built for.")
+@click.option("--model", default="builtin", show_default=True, help="builtin, reference or a .tflite PATH.")
+@click.option("--mode", type=click.Choice(["performance", "energy"]), default="performance", show_default=True,
+              help="Firmware build: m-lap-us timestamps (performance) or timestamp pulses (energy).")
+@click.option("--clock-mhz", type=float, default=120.0, show_default=True, help="Cycle model: core clock.")
+@click.option("--cycles-per-mac", type=float, default=2.0, show_default=True, help="Cycle model: cycles per MAC.")
+@click.option("--line-rate", type=int, default=0, help="Pace the link like a UART at this baud (0: unlimited).")
+@click.option("--time-scale", type=float, default=0.0, show_default=True,
+              help="1: inferences take real time; 0: only the device clock advances.")
+@click.option("--timer-start", type=int, default=0, help="Start value of the 32-bit µs timer (test wrap-around).")
+@click.option("--model-id", default=None, help="Model id that `profile` announces (fault: wrong firmware).")
+@click.option("--reset-after", type=int, default=None, help="Fault: reboot when command N arrives.")
+@click.option("--stall-after", type=int, default=None, help="Fault: stop answering after N commands.")
+@click.option("--garbage-after", type=int, default=None, help="Fault: garbage bytes inside the reply to command N.")
+@click.option("--tx-corrupt-rate", type=float, default=0.0, help="Fault: probability of corrupting a sent byte.")
+@click.option("--rx-drop-rate", type=float, default=0.0, help="Fault: probability of losing a received byte.")
+@click.option("--seed", type=int, default=0, help="Seed of the fault generator.")
+def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_per_mac: float, line_rate: int,
+                time_scale: float, timer_start: int, model_id: str | None, reset_after: int | None,
+                stall_after: int | None, garbage_after: int | None, tx_corrupt_rate: float, rx_drop_rate: float,
+                seed: int) -> None:
+    """A MLPerf Tiny reference firmware on a pseudo-terminal; prints `pty: PATH` and `pid: PID`.
+
+    The model runs in the TFLite Micro interpreter (the `tflm` extra); the device timer
+    follows a cycle model, so reported times are deterministic. `kill -HUP PID` resets it.
+    Connect with: tinybench run --target serial -O port=PATH -w WORKLOAD
+    """
+    from tinybench.targets.emulators.cycle_model import CycleModel
+    from tinybench.targets.emulators.dut_app import EmulatorOptions, serve
+    from tinybench.targets.emulators.dut_pty import FaultPlan
+
+    try:
+        cycle_model = CycleModel(clock_hz=clock_mhz * 1e6, cycles_per_mac=cycles_per_mac)
+    except ValueError as exc:
+        raise TinybenchError(f"invalid cycle model: {exc}") from exc
+    serve(EmulatorOptions(
+        workload=workload, model=model, energy_mode=mode == "energy", cycle_model=cycle_model,
+        faults=FaultPlan(tx_corrupt_rate, rx_drop_rate, reset_after, stall_after, garbage_after, seed),
+        line_rate_baud=line_rate, time_scale=time_scale, timer_start_us=timer_start, model_id=model_id,
+    ))
+
+
 def main() -> None:
     cli(prog_name="tinybench")

@@ -26,5 +26,12 @@ def test_wheel_has_only_the_tinybench_namespace_and_its_data(tmp_path):
                      "tinybench/reports/__init__.py", "tinybench/schemas/result.schema.json",
                      "tinybench/workloads/builtin/manifest.json", "tinybench/workloads/builtin/vww01.tflite"):
         assert required in names
+    # every package folder of the source tree reaches the wheel (the package list is explicit)
+    mapping = {"bench": "tinybench", "workloads": "tinybench/workloads", "targets": "tinybench/targets",
+               "reports": "tinybench/reports"}
+    for folder, prefix in mapping.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            relative = init.relative_to(ROOT / folder).as_posix()
+            assert f"{prefix}/{relative}" in names, f"{folder}/{relative} is missing from the wheel"
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "tinybench = tinybench.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

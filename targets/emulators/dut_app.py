@@ -1,0 +1,68 @@
+"""Assemble and run an emulated DUT: workload + model (run by TFLite Micro) + cycle model + faults."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from tinybench.targets.emulators.cycle_model import CycleModel
+from tinybench.targets.emulators.dut_firmware import DutFirmware, FirmwareConfig
+from tinybench.targets.emulators.dut_pty import FaultPlan, PtyDevice
+from tinybench.targets.tflm_runtime import DEFAULT_ARENA_BYTES, TflmModel
+from tinybench.workloads import get_workload
+from tinybench.workloads.model_choice import resolve_model
+
+
+@dataclass
+class EmulatorOptions:
+    workload: str
+    model: str = "builtin"
+    energy_mode: bool = False
+    cycle_model: CycleModel = field(default_factory=CycleModel)
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    line_rate_baud: int = 0
+    time_scale: float = 0.0
+    timer_start_us: int = 0
+    model_id: str | None = None
+    vendor: str = "tinybench-emulator"
+    arena_bytes: int = DEFAULT_ARENA_BYTES
+
+
+def build_device(options: EmulatorOptions) -> PtyDevice:
+    workload = get_workload(options.workload)
+    model = resolve_model(options.model, workload)
+    tflm = TflmModel(model.content, options.arena_bytes)
+    cache: dict[bytes, object] = {}
+
+    def run_model(tensor):  # noqa: ANN001, ANN202 - the same input always gives the same output
+        key = tensor.tobytes()
+        if key not in cache:
+            cache.clear()
+            cache[key] = tflm.run(tensor)
+        return cache[key]
+
+    config = FirmwareConfig(
+        workload=workload, macs=model.graph.macs, operators=len(model.graph.operators),
+        model_bytes=model.size_bytes, cycle_model=options.cycle_model, energy_mode=options.energy_mode,
+        model_id=options.model_id, vendor=options.vendor, timer_start_us=options.timer_start_us,
+        time_scale=options.time_scale,
+    )
+    return PtyDevice(lambda: DutFirmware(config, run_model, model.input, model.output), options.faults,
+                     options.line_rate_baud)
+
+
+def serve(options: EmulatorOptions) -> None:
+    """Open the pty, print where it is, serve until SIGTERM/SIGINT."""
+    import os
+
+    device = build_device(options)
+    device.install_signal_handlers()
+    print(f"pty: {device.path}", flush=True)
+    print(f"pid: {os.getpid()}", flush=True)
+    print(f"workload: {options.workload}; mode: {'energy' if options.energy_mode else 'performance'}; "
+          f"inference: {device.firmware.inference_us:.1f} µs (cycle model)", flush=True)
+    sys.stdout.flush()
+    try:
+        device.serve_forever()
+    finally:
+        device.close()

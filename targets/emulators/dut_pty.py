@@ -1,0 +1,135 @@
+"""Serve an emulated DUT on a pseudo-terminal, with optional line-rate pacing and faults.
+
+`tinybench emulate dut` runs this in its own process and prints `pty: <path>` and
+`pid: <pid>`. SIGHUP resets the device (as a debugger's reset line would): it goes
+silent for its boot time, then prints its boot banner. SIGTERM/SIGINT stop it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import select
+import signal
+import time
+import tty
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tinybench.targets.emulators.dut_firmware import DutFirmware
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """Ways the emulated device misbehaves, for tests. Command numbers count from 1 since boot."""
+
+    tx_corrupt_rate: float = 0.0  # probability that an outgoing byte is replaced by garbage
+    rx_drop_rate: float = 0.0  # probability that an incoming byte is lost (UART overrun)
+    reset_after: int | None = None  # reboot when command N arrives, instead of answering it
+    stall_after: int | None = None  # after N commands, never answer again
+    garbage_after: int | None = None  # the reply to command N carries a burst of garbage mid-line
+    seed: int = 0
+
+
+class PtyDevice:
+    def __init__(self, make_firmware: Callable[[], DutFirmware], faults: FaultPlan | None = None,
+                 line_rate_baud: int = 0) -> None:
+        self.make_firmware = make_firmware
+        self.faults = faults or FaultPlan()
+        self.line_rate = line_rate_baud
+        self.random = random.Random(self.faults.seed)
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.firmware = make_firmware()
+        self._reset_requested = False
+        self._stop = False
+        self._stalled = False
+        self._rx_clock = 0.0
+        self.total_commands = 0
+
+    # -- control ---------------------------------------------------------------------
+    def request_reset(self, *_: object) -> None:
+        self._reset_requested = True
+
+    def request_stop(self, *_: object) -> None:
+        self._stop = True
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGHUP, self.request_reset)
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    # -- I/O -------------------------------------------------------------------------
+    def _send(self, lines: list[str], garbage: bool = False) -> None:
+        if not lines:
+            return
+        data = bytearray("".join(f"{line}\r\n" for line in lines).encode("ascii"))
+        if garbage:
+            middle = len(data) // 2
+            data[middle:middle] = bytes(self.random.randrange(128, 256) for _ in range(12))
+        if self.faults.tx_corrupt_rate:
+            for i in range(len(data)):
+                if self.random.random() < self.faults.tx_corrupt_rate:
+                    data[i] = self.random.randrange(256)
+        os.write(self.master, bytes(data))
+        if self.line_rate:
+            time.sleep(len(data) * 10 / self.line_rate)
+
+    def boot(self) -> None:
+        """Reset: lose all state, stay silent for the boot time, print the banner."""
+        self.firmware = self.make_firmware()
+        self._stalled = False
+        self.total_commands = 0
+        time.sleep(self.firmware.boot_us() / 1e6)
+        self._send(self.firmware.boot_lines())
+
+    def serve_forever(self) -> None:
+        self.boot()
+        while not self._stop:
+            if self._reset_requested:
+                self._reset_requested = False
+                self.boot()
+                continue
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0.05)
+            except InterruptedError:
+                continue
+            if not ready:
+                continue
+            try:
+                data = os.read(self.master, 4096)
+            except OSError:
+                continue
+            self._receive(data)
+
+    def _receive(self, data: bytes) -> None:
+        if self.faults.rx_drop_rate:
+            data = bytes(b for b in data if self.random.random() >= self.faults.rx_drop_rate)
+        if self.line_rate:  # bytes arrive no faster than the line carries them
+            now = time.monotonic()
+            self._rx_clock = max(self._rx_clock, now) + len(data) * 10 / self.line_rate
+            time.sleep(max(0.0, self._rx_clock - now))
+        for byte in data:
+            if self._stalled:
+                return
+            before = self.firmware.commands_seen
+            lines = self.firmware.feed(bytes([byte]))
+            if self.firmware.commands_seen == before:
+                continue
+            self.total_commands += 1
+            n = self.total_commands
+            if self.faults.reset_after is not None and n == self.faults.reset_after:
+                self.boot()
+                return
+            if self.faults.stall_after is not None and n > self.faults.stall_after:
+                self._stalled = True
+                return
+            self._send(lines, garbage=self.faults.garbage_after == n)
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass

@@ -1,0 +1,69 @@
+"""Reaching the DUT: directly, or through the MLPerf Tiny interface board ("IO manager").
+
+Both transports answer `command(cmd) -> DUT reply lines (without m-ready)`. Through the
+interface board, `dut <cmd>%` is answered `m-dut-passthrough(<cmd>)`, `m-ready`, then
+every DUT line prefixed `[dut]: ` up to `[dut]: m-ready`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tinybench.targets.eembc_protocol import READY, ProtocolError
+from tinybench.targets.serial_link import LineLink
+
+DUT_PREFIX = "[dut]: "
+_BAUD = re.compile(r"^(?:set baud to|baud is): ?(?P<baud>\d+)$")
+
+
+class DirectTransport:
+    """The DUT on its own serial port (performance and accuracy modes)."""
+
+    kind = "direct"
+
+    def __init__(self, link: LineLink) -> None:
+        self.link = link
+
+    def command(self, command: str, timeout_s: float) -> list[str]:
+        return self.link.command(command, timeout_s)
+
+
+class InterfaceBoardTransport:
+    """The DUT behind the interface board (energy mode): `dut <cmd>` passthrough."""
+
+    kind = "interface-board"
+
+    def __init__(self, link: LineLink) -> None:
+        self.link = link
+
+    def command(self, command: str, timeout_s: float) -> list[str]:
+        wrapped = f"dut {command}"
+        head = self.link.command(wrapped, min(timeout_s, 5.0))
+        if head != [f"m-dut-passthrough({command})"]:
+            raise ProtocolError(f"the interface board did not pass '{command}' through: {head!r}")
+        lines = self.link.collect(wrapped, timeout_s, end=DUT_PREFIX + READY)
+        stray = [line for line in lines if not line.startswith(DUT_PREFIX)]
+        if stray:
+            raise ProtocolError(f"unexpected interface-board line while relaying '{command}': {stray[0]!r}")
+        return [line[len(DUT_PREFIX):] for line in lines]
+
+    # -- the board's own commands -----------------------------------------------------
+    def name(self, timeout_s: float = 2.0) -> str:
+        lines = self.link.command("name", timeout_s)
+        if not lines:
+            raise ProtocolError("the interface board did not say its name")
+        return lines[0]
+
+    def check_baud(self, timeout_s: float = 2.0) -> int:
+        return self._baud(self.link.command("checkbaud", timeout_s), "checkbaud")
+
+    def set_baud(self, baud: int, timeout_s: float = 2.0) -> int:
+        """Set the board↔DUT baud; the board stores it in flash and reboots."""
+        return self._baud(self.link.command(f"setbaud {baud}", timeout_s), "setbaud")
+
+    @staticmethod
+    def _baud(lines: list[str], command: str) -> int:
+        for line in lines:
+            if m := _BAUD.match(line):
+                return int(m["baud"])
+        raise ProtocolError(f"no baud rate in the interface board's reply to '{command}': {lines!r}")
