@@ -59,6 +59,8 @@ def cli() -> None:
 @click.option("--quick", is_flag=True, help="Short windows for a smoke run (never valid for submission).")
 @click.option("--windows", type=int, default=None, help="Override the number of performance windows.")
 @click.option("--min-window-s", type=float, default=None, help="Override the minimum window length (s).")
+@click.option("--port", default=None, help="serial: the DUT's serial port (or an emulator's pty).")
+@click.option("--baud", default=None, help="serial: baud rate, or per mode: performance=115200,accuracy=921600.")
 @click.option("--threads", type=int, default=None, help="host: interpreter threads (default 1).")
 @click.option("--xnnpack/--no-xnnpack", default=None, help="host: use LiteRT's XNNPACK delegate (default on).")
 @click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
@@ -66,7 +68,8 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
-        windows: int | None, min_window_s: float | None, threads: int | None, xnnpack: bool | None,
+        windows: int | None, min_window_s: float | None, port: str | None, baud: str | None,
+        threads: int | None, xnnpack: bool | None,
         target_options: tuple[str, ...], as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
 
@@ -84,6 +87,10 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         if not sep or not key.strip():
             raise TinybenchError(f"--target-option expects KEY=VALUE, got '{item}'")
         options[key.strip()] = value.strip()
+    if port is not None:
+        options["port"] = port
+    if baud is not None:
+        options["baud"] = baud
     if threads is not None:
         options["threads"] = threads
     if xnnpack is not None:

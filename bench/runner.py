@@ -28,7 +28,7 @@ from tinybench.progress import NullProgress, Progress
 from tinybench.result_schema import SCHEMA_ID
 from tinybench.rules import RulesProfile
 from tinybench.targets import create_target
-from tinybench.targets.contract import Capability, Target
+from tinybench.targets.contract import Capability, ModelInput, Target
 from tinybench.workloads import get_workload
 from tinybench.workloads.datasets import Dataset, Sample, open_dataset
 from tinybench.workloads.model_artifact import ModelArtifact
@@ -140,20 +140,25 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
     log.info("run %s: target %s, workload %s, model %s (%s), modes %s, rules %s", run_id, plan.target,
              workload.id, model.source, model.sha256, ",".join(plan.modes), plan.rules.name)
     samples, dataset_facts = job.samples, job.samples_facts
-    inputs = [(s.sample_id, workload.to_model_input(_first_window(s.raw), model.input)) for s in samples]
+    inputs = [ModelInput(s.sample_id, workload.to_model_input(_first_window(s.raw), model.input), _first_window(s.raw))
+              for s in samples]
     outcomes: dict[str, ModeOutcome] = {}
     errors: list[str] = []
     interrupted = False
     progress.note(f"{workload.id}: {model.source} model, {', '.join(plan.modes)}")
     load_phases: dict[str, float] = {}
+    memory: dict[str, int] = {"model": model.size_bytes}
     for mode in plan.modes:
         if interrupted:
             outcomes[mode] = ModeOutcome(mode=mode, status="interrupted", reason="the run was interrupted")
             continue
         started = time.perf_counter()
         try:
+            target.prepare_mode(mode)
             if not load_phases and mode in ("performance", "accuracy", "energy"):
-                load_phases = dict(target.load(model).phases_s)
+                report = target.load(model)
+                load_phases = dict(report.phases_s)
+                memory.update(report.memory_bytes)
             outcomes[mode] = _run_mode(mode, plan, target, job, inputs, progress)
         except TinybenchError as exc:
             errors.append(f"{mode}: {exc.one_line()}")
@@ -186,6 +191,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
         "workload": workload.summary(),
         "model": model.facts(),
         "load_phases_s": load_phases,
+        "memory_bytes": {**memory, "peak_host_rss": _peak_rss_bytes()},
         "dataset": {**dataset_facts, "samples": [s.sample_id for s in samples]},
         "rules": plan.rules.to_json(),
         "modes": modes_json,
@@ -198,6 +204,18 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
     if interrupted:
         raise KeyboardInterrupt
     return WorkloadResult(workload.id, bundle, result)
+
+
+def _peak_rss_bytes() -> int | None:
+    """Peak resident memory of this process (bytes), where the OS reports it."""
+    try:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak if sys.platform == "darwin" else peak * 1024)
+    except (ImportError, OSError):
+        return None
 
 
 def _performance_samples(workload: Workload, dataset: Dataset | None, count: int) -> tuple[list[Sample], dict]:
@@ -222,13 +240,13 @@ def _first_window(raw: np.ndarray) -> np.ndarray:
     return raw[0] if raw.ndim == 2 and raw.shape[0] > 1 and raw.shape[1] == 640 else raw
 
 
-def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs: list[tuple[str, np.ndarray]],
+def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs: list[ModelInput],
               progress: Progress) -> ModeOutcome:
     workload, model = job.workload, job.model
     if mode == "performance":
         return run_performance(target, inputs, plan.rules, progress)
     if mode == "spinup":
-        return run_spinup(target, model, inputs[0][1], plan.rules, progress)
+        return run_spinup(target, model, inputs[0], plan.rules, progress)
     if mode == "energy":
         if Capability.ENERGY not in target.capabilities:
             return ModeOutcome.not_measured(

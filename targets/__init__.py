@@ -16,6 +16,8 @@ TARGETS: Registry[type[Target]] = Registry(
     group="tinybench.targets",
     builtins={
         "host": "tinybench.targets.host:HostTarget",
+        "tflm": "tinybench.targets.tflm:TflmTarget",
+        "serial": "tinybench.targets.serial_target:SerialTarget",
     },
 )
 

@@ -62,6 +62,15 @@ class SystemInfo:
 
 
 @dataclass(frozen=True)
+class ModelInput:
+    """One prepared input: the model tensor and the same sample in the raw domain."""
+
+    sample_id: str
+    tensor: np.ndarray
+    raw: np.ndarray
+
+
+@dataclass(frozen=True)
 class LoadReport:
     """Phases of making a model runnable, in the order they happened (seconds)."""
 
@@ -74,7 +83,9 @@ class InferReport:
     """Raw facts of one window: `iterations` timed inferences after `warmup` untimed ones.
 
     Invariant: when `per_inference_s` is given it has `iterations` entries and they sum
-    to `window_s` (to within the clock's resolution).
+    to `window_s` (to within the clock's resolution). `outputs` are the model's output
+    tensors, or — when `postprocessed` — the values the device itself printed after
+    post-processing (a MLPerf Tiny firmware's `m-results`: class scores, or ad01's MSE).
     """
 
     outputs: list[np.ndarray]
@@ -83,6 +94,7 @@ class InferReport:
     window_s: float
     clock_source: ClockSource
     per_inference_s: np.ndarray | None = None
+    postprocessed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -94,6 +106,8 @@ class Target(ABC):
     Options: ClassVar[type]  # a dataclass of the adapter's options, all with defaults
     #: True if a cold start can be measured by loading the model in a fresh process.
     cold_start_in_subprocess: ClassVar[bool] = False
+    #: True if `load` can be repeated in-process (a warm start); a flashed device cannot.
+    warm_reload: ClassVar[bool] = True
 
     def __init__(self, options: Any) -> None:
         self.options = options
@@ -112,7 +126,20 @@ class Target(ABC):
     def load(self, model: ModelArtifact) -> LoadReport: ...
 
     @abstractmethod
-    def infer(self, tensor: np.ndarray, iterations: int, warmup: int) -> InferReport: ...
+    def infer(self, tensor: np.ndarray, iterations: int, warmup: int, raw: np.ndarray | None = None) -> InferReport:
+        """Run one window on `tensor` (the model input). `raw` is the same sample in the
+        workload's raw domain (the EEMBC `.bin` bytes) for targets that take those."""
+
+    def prepare_mode(self, mode: str) -> None:  # noqa: B027 - optional hook
+        """Called before each mode (a serial target switches to that mode's baud rate)."""
+
+    def cold_start_unavailable(self) -> str | None:
+        """Why this target cannot do :meth:`cold_start` (None if it can)."""
+        return "this target cannot restart the system under test"
+
+    def cold_start(self) -> LoadReport:
+        """Restart the system under test (e.g. reset the device) and time it until it is ready."""
+        raise NotImplementedError(self.cold_start_unavailable())
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the device or interpreter."""

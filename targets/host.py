@@ -19,6 +19,7 @@ from tinybench.targets.contract import (
 )
 from tinybench.targets.host_system import cpu_max_hz, cpu_model, logical_cores, os_description
 from tinybench.targets.litert_runtime import find_runtime
+from tinybench.targets.timing_loop import timed_invocations
 from tinybench.workloads.model_artifact import ModelArtifact
 
 
@@ -86,7 +87,7 @@ class HostTarget(Target):
         self._output_indices = [d["index"] for d in interpreter.get_output_details()]
         return LoadReport(phases_s={"load": (t1 - t0) / 1e9, "allocate": (t2 - t1) / 1e9})
 
-    def infer(self, tensor: np.ndarray, iterations: int, warmup: int) -> InferReport:
+    def infer(self, tensor: np.ndarray, iterations: int, warmup: int, raw: np.ndarray | None = None) -> InferReport:
         """Set the input once (untimed), run `warmup` untimed and `iterations` timed invocations."""
         interpreter = self._interpreter
         if interpreter is None:
@@ -94,26 +95,10 @@ class HostTarget(Target):
         if iterations < 1 or warmup < 0:
             raise TargetError(f"host target: invalid iterations={iterations} warmup={warmup}")
         interpreter.set_tensor(self._input_index, tensor)
-        invoke = interpreter.invoke
-        for _ in range(warmup):
-            invoke()
-        clock = time.perf_counter_ns
-        stamps = [0] * (iterations + 1)
-        stamps[0] = clock()
-        for i in range(1, iterations + 1):
-            invoke()
-            stamps[i] = clock()
-        marks = np.asarray(stamps, dtype=np.int64)
-        per_inference = np.diff(marks).astype(np.float64) / 1e9
+        window_s, per_inference = timed_invocations(interpreter.invoke, iterations, warmup)
         outputs = [np.array(interpreter.get_tensor(i), copy=True) for i in self._output_indices]
-        return InferReport(
-            outputs=outputs,
-            iterations=iterations,
-            warmup=warmup,
-            window_s=float(marks[-1] - marks[0]) / 1e9,
-            clock_source=ClockSource.HOST_WALL_CLOCK,
-            per_inference_s=per_inference,
-        )
+        return InferReport(outputs=outputs, iterations=iterations, warmup=warmup, window_s=window_s,
+                           clock_source=ClockSource.HOST_WALL_CLOCK, per_inference_s=per_inference)
 
     def close(self) -> None:
         self._interpreter = None

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from tinybench.errors import TinybenchError
 from tinybench.modes.outcome import ModeOutcome, Quantity
 from tinybench.progress import Progress
 from tinybench.rules import RuleCheck
@@ -36,22 +37,17 @@ def run_accuracy(target: Target, workload: Workload, model: ModelArtifact, sampl
     task = progress.task(f"accuracy {workload.id}", total=total)
     rows: list[dict] = []
     unreadable: list[str] = []
-    for sample in samples:
-        if sample.error is not None or sample.raw is None:
-            unreadable.append(sample.error or f"{sample.sample_id}: unreadable")
-            rows.append({"sample_id": sample.sample_id, "label": sample.label, "readable": False})
-        elif workload.metric == "auc":
-            rows.append({"sample_id": sample.sample_id, "label": sample.label, "readable": True,
-                         "score": _anomaly_score(target, workload, model, sample.raw),
-                         "windows": int(sample.raw.shape[0])})
-        else:
-            tensor = workload.to_model_input(sample.raw, model.input)
-            scores = class_scores(target.infer(tensor, 1, 0).outputs[0], model.output)
-            predicted = int(np.argmax(scores))
-            rows.append({"sample_id": sample.sample_id, "label": sample.label, "readable": True,
-                         "predicted": predicted, "correct": predicted == sample.label,
-                         "confidence": float(scores[predicted])})
-        task.advance()
+    try:
+        for sample in samples:
+            rows.append(_score_sample(target, workload, model, sample, unreadable))
+            task.advance()
+    except TinybenchError as exc:  # keep what was scored; the mode is failed, not lost
+        task.finish()
+        table = pd.DataFrame(rows)
+        name = "accuracy_scores.csv" if workload.metric == "auc" else "accuracy_predictions.csv"
+        return ModeOutcome(mode="accuracy", status="failed",
+                           reason=f"sample {len(rows) + 1} failed: {exc.one_line()} ({len(rows)} samples kept)",
+                           details={"samples_completed": len(rows)}, tables={name: table} if rows else {})
     task.finish()
     if not rows:
         return ModeOutcome(mode="accuracy", status="failed", reason="the dataset yielded no samples")
@@ -64,11 +60,32 @@ def run_accuracy(target: Target, workload: Workload, model: ModelArtifact, sampl
     return _top1_outcome(workload, table, unreadable)
 
 
+def _score_sample(target: Target, workload: Workload, model: ModelArtifact, sample: Sample,
+                  unreadable: list[str]) -> dict:
+    if sample.error is not None or sample.raw is None:
+        unreadable.append(sample.error or f"{sample.sample_id}: unreadable")
+        return {"sample_id": sample.sample_id, "label": sample.label, "readable": False}
+    if workload.metric == "auc":
+        return {"sample_id": sample.sample_id, "label": sample.label, "readable": True,
+                "score": _anomaly_score(target, workload, model, sample.raw), "windows": int(sample.raw.shape[0])}
+    tensor = workload.to_model_input(sample.raw, model.input)
+    report = target.infer(tensor, 1, 0, raw=sample.raw)
+    scores = np.asarray(report.outputs[0], dtype=np.float64).ravel() if report.postprocessed \
+        else class_scores(report.outputs[0], model.output)
+    predicted = int(np.argmax(scores))
+    return {"sample_id": sample.sample_id, "label": sample.label, "readable": True, "predicted": predicted,
+            "correct": predicted == sample.label, "confidence": float(scores[predicted])}
+
+
 def _anomaly_score(target: Target, workload: Workload, model: ModelArtifact, windows: np.ndarray) -> float:
+    """Mean over the file's windows of the reconstruction MSE (the device's own, if it computes it)."""
     mses = []
     for window in windows:
-        tensor = workload.to_model_input(window, model.input)
-        mses.append(reconstruction_mse(window, target.infer(tensor, 1, 0).outputs[0], model.output))
+        report = target.infer(workload.to_model_input(window, model.input), 1, 0, raw=window)
+        if report.postprocessed:
+            mses.append(float(np.asarray(report.outputs[0]).ravel()[0]))
+        else:
+            mses.append(reconstruction_mse(window, report.outputs[0], model.output))
     return float(np.mean(mses))
 
 

@@ -19,32 +19,56 @@ from tinybench.modes.outcome import ModeOutcome, Quantity
 from tinybench.progress import Progress
 from tinybench.rules import RuleCheck, RulesProfile
 from tinybench.statistics import PERCENTILE_METHOD, median, summarize, throughput
-from tinybench.targets.contract import InferReport, Target
+from tinybench.errors import TinybenchError
+from tinybench.targets.contract import InferReport, ModelInput, Target
 
 MAX_ATTEMPTS = 3  # runs of one window before accepting that it is short
 
 
-def run_performance(target: Target, inputs: Sequence[tuple[str, np.ndarray]], rules: RulesProfile,
+def run_performance(target: Target, inputs: Sequence[ModelInput], rules: RulesProfile,
                     progress: Progress) -> ModeOutcome:
-    """Measure `target` (model already loaded) on `inputs` (sample id, model input tensor)."""
+    """Measure `target` (model already loaded) on `inputs`, one per window.
+
+    If a window fails (the device resets, stalls, answers garbage), the windows already
+    measured are kept in the outcome, which is marked failed with the reason.
+    """
     if not inputs:
         raise ValueError("performance mode needs at least one input")
     task = progress.task("calibrating", total=rules.windows)
+    first = inputs[0]
 
     def run_probe(n: int) -> float:
-        return target.infer(inputs[0][1], n, warmup=1).window_s
+        return target.infer(first.tensor, n, warmup=1, raw=first.raw).window_s
 
     probe = calibration.probe(run_probe, rules.probe_s)
     iterations = calibration.iterations_for(probe.seconds_per_inference, rules.min_window_s, rules.margin)
     windows: list[dict] = []
     reports: list[InferReport] = []
+    try:
+        _measure_windows(target, inputs, rules, iterations, task, windows, reports)
+    except TinybenchError as exc:
+        task.finish()
+        if not windows:
+            raise
+        partial = _outcome(windows, reports, rules, probe)
+        partial.status = "failed"
+        partial.reason = f"window {len(windows) + 1} failed: {exc.one_line()} ({len(windows)} windows kept)"
+        partial.metrics = {}
+        return partial
+    task.finish()
+    return _outcome(windows, reports, rules, probe)
+
+
+def _measure_windows(target: Target, inputs: Sequence[ModelInput], rules: RulesProfile, iterations: int, task,
+                     windows: list[dict], reports: list[InferReport]) -> None:  # noqa: ANN001
     for index in range(rules.windows):
-        sample_id, tensor = inputs[index % len(inputs)]
+        sample = inputs[index % len(inputs)]
+        sample_id = sample.sample_id
         task.describe(f"window {index + 1}/{rules.windows} · {iterations} inferences")
         attempts = 0
         while True:
             attempts += 1
-            report = target.infer(tensor, iterations, rules.warmup_per_window)
+            report = target.infer(sample.tensor, iterations, rules.warmup_per_window, raw=sample.raw)
             if report.window_s >= rules.min_window_s or attempts >= MAX_ATTEMPTS:
                 break
             iterations = calibration.rescale(iterations, report.window_s, rules.min_window_s, rules.margin)
@@ -60,8 +84,6 @@ def run_performance(target: Target, inputs: Sequence[tuple[str, np.ndarray]], ru
             "attempts": attempts,
         })
         task.advance()
-    task.finish()
-    return _outcome(windows, reports, rules, probe)
 
 
 def _outcome(windows: list[dict], reports: list[InferReport], rules: RulesProfile,

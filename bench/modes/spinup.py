@@ -28,14 +28,14 @@ from tinybench.modes.outcome import ModeOutcome, Quantity
 from tinybench.progress import Progress
 from tinybench.rules import RuleCheck, RulesProfile
 from tinybench.statistics import median
-from tinybench.targets.contract import Capability, Target
+from tinybench.targets.contract import Capability, ModelInput, Target
 from tinybench.workloads.model_artifact import ModelArtifact
 
 CHILD_TIMEOUT_S = 300.0
 REQUIRED_REPETITIONS = 5
 
 
-def run_spinup(target: Target, model: ModelArtifact, tensor: np.ndarray, rules: RulesProfile,
+def run_spinup(target: Target, model: ModelArtifact, sample: ModelInput, rules: RulesProfile,
                progress: Progress) -> ModeOutcome:
     if Capability.SPINUP not in target.capabilities:
         return ModeOutcome.not_measured("spinup", f"target '{target.name}' cannot time model loading")
@@ -45,21 +45,35 @@ def run_spinup(target: Target, model: ModelArtifact, tensor: np.ndarray, rules: 
     task = progress.task("spin-up", total=2 * reps)
     if target.cold_start_in_subprocess:
         with tempfile.TemporaryDirectory(prefix="tinybench-spinup-") as tmp:
-            request = _write_request(Path(tmp), target, model, tensor)
+            request = _write_request(Path(tmp), target, model, sample.tensor)
             for rep in range(reps):
                 task.describe(f"spin-up cold {rep + 1}/{reps}")
                 rows.append({"kind": "cold", "repetition": rep, **_cold_once(request)})
                 task.advance()
+    elif (why := target.cold_start_unavailable()) is None:
+        for rep in range(reps):  # the device restarts; the input upload after it is untimed
+            task.describe(f"spin-up cold (reset) {rep + 1}/{reps}")
+            restart = target.cold_start()
+            first = target.infer(sample.tensor, 1, 0, raw=sample.raw)
+            rows.append({"kind": "cold", "repetition": rep,
+                         **_ms(dict(restart.phases_s, first_inference=first.window_s))})
+            task.advance()
     else:
-        reasons["cold"] = f"target '{target.name}' has no way to start cold"
+        reasons["cold"] = why
         task.advance(reps)
-    for rep in range(reps):
-        task.describe(f"spin-up warm {rep + 1}/{reps}")
-        load = target.load(model)
-        first = target.infer(tensor, 1, 0)
-        rows.append({"kind": "warm", "repetition": rep, **_ms(dict(load.phases_s, first_inference=first.window_s))})
-        task.advance()
+    if target.warm_reload:
+        for rep in range(reps):
+            task.describe(f"spin-up warm {rep + 1}/{reps}")
+            load = target.load(model)
+            first = target.infer(sample.tensor, 1, 0, raw=sample.raw)
+            rows.append({"kind": "warm", "repetition": rep,
+                         **_ms(dict(load.phases_s, first_inference=first.window_s))})
+            task.advance()
+    else:
+        reasons["warm"] = f"target '{target.name}' runs a flashed model: there is no in-process reload"
     task.finish()
+    if not rows:
+        return ModeOutcome.not_measured("spinup", "; ".join(f"{k}: {v}" for k, v in reasons.items()))
     return _outcome(pd.DataFrame(rows), reasons, rules)
 
 

@@ -1,0 +1,225 @@
+"""`serial`: a microcontroller running a MLPerf Tiny-compliant firmware, over a serial port.
+
+Any board flashed with a MLPerf Tiny reference-compatible firmware works unchanged.
+Latency comes from the device's own timer (`m-lap-us`); the input is uploaded before
+each window (untimed); outputs are the firmware's `m-results` values. Spin-up needs a
+way to reset the board: DTR or RTS pulses, or a command (`st-flash reset`, `openocd …`,
+or `kill -HUP <pid>` for the emulator).
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tinybench.errors import TargetError
+from tinybench.targets.contract import Capability, ClockSource, InferReport, LoadReport, SystemInfo, Target
+from tinybench.targets.dut_session import DutSession, Timeouts
+from tinybench.targets.eembc_protocol import DB_CHUNK_BYTES, INIT_DONE, Identity, ProtocolError
+from tinybench.targets.io_manager import DirectTransport
+from tinybench.targets.serial_link import DeviceReset, LineLink, LinkTimeout
+from tinybench.workloads.model_artifact import ModelArtifact
+
+RESET_METHODS = ("none", "dtr", "rts", "command")
+MODES = ("performance", "accuracy", "energy", "spinup")
+
+
+@dataclass(frozen=True)
+class SerialOptions:
+    """Options of the serial target (`-O key=value`)."""
+
+    port: str = ""  # e.g. /dev/ttyACM0, COM5, or the emulator's pty
+    baud: str = "115200"  # one rate, or per mode: "performance=115200,accuracy=921600"
+    command_timeout_s: float = 5.0
+    infer_timeout_s: float = 60.0  # first infer, before the time per inference is known
+    reset: str = "none"  # none | dtr | rts | command
+    reset_command: str = ""  # with reset=command
+    reset_timeout_s: float = 10.0
+    chunk_bytes: int = DB_CHUNK_BYTES  # db chunk size; the maximum the 80-character limit allows
+
+    def __post_init__(self) -> None:
+        if not self.port:
+            raise ValueError("the serial target needs a port: -O port=/dev/ttyACM0 (or --port)")
+        if self.reset not in RESET_METHODS:
+            raise ValueError(f"reset must be one of {', '.join(RESET_METHODS)}")
+        if self.reset == "command" and not self.reset_command.strip():
+            raise ValueError("reset=command needs reset_command='…'")
+        if not 1 <= self.chunk_bytes <= DB_CHUNK_BYTES:
+            raise ValueError(f"chunk_bytes must be 1..{DB_CHUNK_BYTES}")
+        parse_baud(self.baud)
+
+    def baud_for(self, mode: str) -> int:
+        rates = parse_baud(self.baud)
+        return rates.get(mode, rates.get("default", 115200))
+
+
+def parse_baud(text: str) -> dict[str, int]:
+    rates: dict[str, int] = {}
+    for part in str(text).split(","):
+        key, sep, value = part.partition("=")
+        if not sep:
+            key, value = "default", key
+        key = key.strip()
+        if key != "default" and key not in MODES:
+            raise ValueError(f"unknown mode '{key}' in baud (modes: {', '.join(MODES)})")
+        rate = int(value)
+        if rate <= 0:
+            raise ValueError(f"baud rate must be positive, got {rate}")
+        rates[key] = rate
+    return rates
+
+
+class SerialTarget(Target):
+    name = "serial"
+    capabilities = frozenset({Capability.LATENCY, Capability.SPINUP})
+    Options = SerialOptions
+    warm_reload = False
+
+    def __init__(self, options: SerialOptions) -> None:
+        super().__init__(options)
+        self._port: Any = None
+        self._link: LineLink | None = None
+        self._session: DutSession | None = None
+        self.identity: Identity | None = None
+        self._baud = options.baud_for("performance")
+        self._us_per_inference: float | None = None
+        self.upload_stats = {"bytes": 0, "commands": 0, "seconds": 0.0}
+
+    # -- connection ------------------------------------------------------------------
+    def _open(self) -> DutSession:
+        if self._session is not None:
+            return self._session
+        import serial  # pyserial
+
+        try:
+            self._port = serial.Serial(self.options.port, self._baud, timeout=0.05, write_timeout=5)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise TargetError(f"cannot open serial port {self.options.port}: {exc}",
+                              hint="check the port name (python -m serial.tools.list_ports) and permissions") from exc
+        self._link = LineLink(self._port, f"{self.options.port} @ {self._baud} baud")
+        self._link.drain(quiet_s=0.1)  # stale bytes and a boot banner in progress
+        self._session = DutSession(DirectTransport(self._link),
+                                   Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
+                                            self.options.reset_timeout_s))
+        return self._session
+
+    def _call(self, what: str, fn):  # noqa: ANN001, ANN202
+        """Run a protocol step; translate link and protocol failures into one clear TargetError."""
+        try:
+            return fn()
+        except DeviceReset as exc:
+            self._session.loaded = None if self._session else None
+            raise TargetError(f"{what}: {exc}", hint="the board rebooted: check its power supply and watchdog") from exc
+        except LinkTimeout as exc:
+            raise TargetError(f"{what}: {exc}", hint=f"check baud ({self._baud}), TX/RX wiring, and that the board "
+                              "runs a MLPerf Tiny firmware") from exc
+        except ProtocolError as exc:
+            raise TargetError(f"{what}: {exc}") from exc
+        except OSError as exc:
+            raise TargetError(f"{what}: serial I/O error on {self.options.port}: {exc}") from exc
+
+    def prepare_mode(self, mode: str) -> None:
+        baud = self.options.baud_for(mode)
+        if baud != self._baud:
+            self._baud = baud
+            if self._port is not None:
+                self._port.baudrate = baud
+                if self._link:
+                    self._link.description = f"{self.options.port} @ {baud} baud"
+                    self._link.drain(quiet_s=0.1)
+
+    # -- contract ----------------------------------------------------------------------
+    def describe(self) -> SystemInfo:
+        session = self._open()
+        if self.identity is None:
+            self.identity = self._call("handshake", session.handshake)
+        ident = self.identity
+        return SystemInfo(
+            target=self.name, name=f"{ident.vendor} (MLPerf Tiny firmware over {self.options.port})",
+            processor="microcontroller (reported by firmware: " + ident.vendor + ")", clock_hz=None,
+            runtime=ident.profile or "unknown firmware", runtime_version="",
+            details={"port": self.options.port, "baud": self._baud, "device": ident.device, "model_id": ident.model},
+        )
+
+    def load(self, model: ModelArtifact) -> LoadReport:
+        """Handshake and check that the flashed firmware is built for `model`'s workload."""
+        session = self._open()
+        t0 = time.perf_counter()
+        self.identity = self._call("handshake", session.handshake)
+        elapsed = time.perf_counter() - t0
+        if self.identity.model != model.workload:
+            raise TargetError(
+                f"the device on {self.options.port} runs a firmware for '{self.identity.model}', "
+                f"not for workload {model.workload}", hint=f"flash the {model.workload} firmware or pick that workload")
+        return LoadReport(phases_s={"handshake": elapsed})
+
+    def infer(self, tensor: np.ndarray, iterations: int, warmup: int, raw: np.ndarray | None = None) -> InferReport:
+        if raw is None:
+            raise TargetError("the serial target needs the raw input bytes (EEMBC .bin) of each sample")
+        session = self._open()
+        data = np.ascontiguousarray(raw).tobytes()
+        if session.loaded != data:
+            t0 = time.perf_counter()
+            commands = self._call(f"upload of {len(data)} bytes", lambda: session.upload(data, self.options.chunk_bytes))
+            self.upload_stats["seconds"] += time.perf_counter() - t0
+            self.upload_stats["bytes"] += len(data)
+            self.upload_stats["commands"] += commands
+        timeout = None
+        if self._us_per_inference is not None:  # device time × 3 + slack; never unbounded
+            timeout = self.options.command_timeout_s + 3 * (iterations + warmup) * self._us_per_inference / 1e6
+        reply = self._call(f"infer {iterations} {warmup}", lambda: session.infer(iterations, warmup, timeout))
+        elapsed_us = reply.elapsed_us
+        self._us_per_inference = max(elapsed_us / iterations, 1.0)
+        return InferReport(
+            outputs=[np.asarray(reply.results, dtype=np.float64)], iterations=iterations, warmup=warmup,
+            window_s=elapsed_us / 1e6, clock_source=ClockSource.DEVICE_TIMER, postprocessed=True,
+            extra={"timestamps_us": list(reply.timestamps_us)},
+        )
+
+    def cold_start_unavailable(self) -> str | None:
+        if self.options.reset == "none":
+            return "no reset method configured (use -O reset=dtr|rts, or reset=command with reset_command='…')"
+        return None
+
+    def cold_start(self) -> LoadReport:
+        """Reset the board; time from the reset to `m-init-done` on the host clock."""
+        session = self._open()
+        link = self._link
+        link.drain(quiet_s=0.05, limit_s=0.5)
+        t0 = time.perf_counter()
+        self._pulse_reset()
+        self._call("reset", lambda: link.wait_for(INIT_DONE, self.options.reset_timeout_s, "the reset"))
+        elapsed = time.perf_counter() - t0
+        self._call("reset", lambda: link.collect("reset", self.options.command_timeout_s))  # its m-ready
+        session.loaded = None
+        return LoadReport(phases_s={"reset_to_init_done": elapsed})
+
+    def _pulse_reset(self) -> None:
+        method = self.options.reset
+        try:
+            if method in ("dtr", "rts"):
+                setattr(self._port, method, False)
+                time.sleep(0.05)
+                setattr(self._port, method, True)
+            elif method == "command":
+                proc = subprocess.run(shlex.split(self.options.reset_command), capture_output=True, text=True,
+                                      timeout=self.options.reset_timeout_s, check=False)
+                if proc.returncode != 0:
+                    tail = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+                    raise TargetError(f"reset command failed: {tail}")
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise TargetError(f"cannot reset the board with {method}: {exc}",
+                              hint="this port may not carry modem lines; try reset=command") from exc
+
+    def close(self) -> None:
+        if self._port is not None:
+            try:
+                self._port.close()
+            except OSError:
+                pass
+        self._port = self._link = self._session = None
