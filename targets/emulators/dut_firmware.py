@@ -96,6 +96,11 @@ class DutFirmware:
         return self.config.cycle_model.boot_us(self.config.model_bytes)
 
     # -- input -----------------------------------------------------------------------------
+    @property
+    def pending(self) -> bytes:
+        """The command received so far (before its `%`)."""
+        return bytes(self._line)
+
     def feed(self, data: bytes) -> list[str]:
         """Bytes from the host → lines the device prints."""
         out: list[str] = []

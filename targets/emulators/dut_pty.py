@@ -29,6 +29,10 @@ class FaultPlan:
     stall_after: int | None = None  # after N commands, never answer again
     garbage_after: int | None = None  # the reply to command N carries a burst of garbage mid-line
     seed: int = 0
+    command: str | None = None  # count (and drop bytes of) only commands starting with this word
+
+    def matches(self, line: bytes) -> bool:
+        return self.command is None or line.split(b" ", 1)[0] == self.command.encode()
 
 
 class PtyDevice:
@@ -104,8 +108,6 @@ class PtyDevice:
             self._receive(data)
 
     def _receive(self, data: bytes) -> None:
-        if self.faults.rx_drop_rate:
-            data = bytes(b for b in data if self.random.random() >= self.faults.rx_drop_rate)
         if self.line_rate:  # bytes arrive no faster than the line carries them
             now = time.monotonic()
             self._rx_clock = max(self._rx_clock, now) + len(data) * 10 / self.line_rate
@@ -113,9 +115,16 @@ class PtyDevice:
         for byte in data:
             if self._stalled:
                 return
+            partial = self.firmware.pending
+            if (self.faults.rx_drop_rate and byte != ord("%") and self.faults.matches(partial + b" ")
+                    and self.random.random() < self.faults.rx_drop_rate):
+                continue  # lost on the wire
             before = self.firmware.commands_seen
             lines = self.firmware.feed(bytes([byte]))
             if self.firmware.commands_seen == before:
+                continue
+            if not self.faults.matches(partial):
+                self._send(lines)
                 continue
             self.total_commands += 1
             n = self.total_commands

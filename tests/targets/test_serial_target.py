@@ -1,0 +1,189 @@
+"""The serial target over real pseudo-terminals, the DUT emulator in another process."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tinybench.targets.emulators.cycle_model import CycleModel
+from tinybench.targets.emulators.results_format import format_results
+from tinybench.targets.eembc_protocol import parse_results
+from tinybench.targets.tflm_runtime import TflmModel
+from tinybench.workloads import get_workload
+from tinybench.workloads.datasets import open_dataset
+from tinybench.workloads.model_choice import resolve_model
+from tinybench.workloads.scoring import dequantized, reconstruction_mse
+
+
+class Emulator:
+    """`tinybench emulate dut …` in its own process; `.port`, `.pid`."""
+
+    def __init__(self, env, *args):
+        self.proc = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        header = {}
+        while len(header) < 2:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"emulator did not start: {self.proc.stderr.read()}")
+            key, _, value = line.partition(": ")
+            header[key] = value.strip()
+        self.port, self.pid = header["pty"], int(header["pid"])
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture
+def env(cli_env, reference_dir):
+    return dict(cli_env, TINYBENCH_REFERENCE_DIR=str(reference_dir))
+
+
+@pytest.fixture
+def emulator(env):
+    started = []
+
+    def start(*args):
+        emu = Emulator(env, *args)
+        started.append(emu)
+        return emu
+
+    yield start
+    for emu in started:
+        emu.stop()
+
+
+def run(cmd, env, *args, timeout=600):
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False)
+
+
+def expected_inference_us(workload_id):
+    model = resolve_model("reference", get_workload(workload_id))
+    return CycleModel().inference_us(model.graph.macs, len(model.graph.operators))
+
+
+@pytest.mark.needs_reference
+@pytest.mark.parametrize("workload_id", ["kws01", "ic01", "vww01"])
+def test_performance_accuracy_spinup_through_a_pty(workload_id, emulator, eembc_dir, tinybench_cmd, env, tmp_path):
+    emu = emulator("-w", workload_id, "--model", "reference")
+    data = eembc_dir(workload_id, count=6)
+    out = tmp_path / "r"
+    proc = run(tinybench_cmd, env, "run", "--target", "serial", "--port", emu.port, "-w", workload_id,
+               "--model", "reference", "-m", "performance,accuracy,spinup", "--quick", "--data", str(data),
+               "-O", "reset=command", "-O", f"reset_command=kill -HUP {emu.pid}", "--out", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)[0]
+    perf = result["modes"]["performance"]
+    assert perf["clock_source"] == "device-timer"
+    # the device timer follows the emulator's cycle model exactly (µs resolution)
+    assert perf["metrics"]["latency_median"]["value"] == pytest.approx(expected_inference_us(workload_id) / 1e3,
+                                                                       rel=1e-5)
+    assert "per_inference_latency" not in perf
+    # accuracy: the device's m-results equal the TFLM interpreter's outputs, formatted as the firmware does
+    acc = result["modes"]["accuracy"]
+    predictions = pd.read_csv(out / result["run_id"] / acc["files"]["accuracy_predictions"])
+    w = get_workload(workload_id)
+    model = resolve_model("reference", w)
+    tflm = TflmModel(model.content)
+    for sample, row in zip(open_dataset(w, data), predictions.itertuples()):
+        values = parse_results(format_results(workload_id, dequantized(tflm.run(w.to_model_input(sample.raw,
+                                                                                                  model.input)),
+                                                                       model.output)))
+        assert row.predicted == int(np.argmax(values)) and row.confidence == pytest.approx(max(values))
+    spin = result["modes"]["spinup"]
+    assert spin["status"] == "measured" and spin["repetitions"] == {"cold": 3}
+    assert "flashed model" in spin["not_measured"]["warm"]
+    assert spin["phases_median_ms"]["cold"]["first_inference"] == pytest.approx(
+        expected_inference_us(workload_id) / 1e3, rel=1e-4)
+
+
+def test_timer_wrap_around_is_handled(emulator, tinybench_cmd, env, tmp_path):
+    emu = emulator("-w", "kws01", "--timer-start", str(2**32 - 300_000))
+    proc = run(tinybench_cmd, env, "run", "--target", "serial", "--port", emu.port, "-w", "kws01", "-m",
+               "performance", "--quick", "--out", str(tmp_path / "r"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    windows = json.loads(proc.stdout)[0]["modes"]["performance"]["windows"]
+    model = resolve_model("builtin", get_workload("kws01"))
+    per = CycleModel().inference_us(model.graph.macs, len(model.graph.operators)) / 1e6
+    assert all(w["elapsed_s"] == pytest.approx(w["iterations"] * per, abs=2e-6) for w in windows)
+
+
+def fault_run(emulator, tinybench_cmd, env, tmp_path, *emulator_args, expect_exit=1):
+    emu = emulator("-w", "kws01", *emulator_args)
+    out = tmp_path / "r"
+    proc = run(tinybench_cmd, env, "run", "--target", "serial", "--port", emu.port, "-w", "kws01", "-m",
+               "performance", "--quick", "-O", "command_timeout_s=1", "--out", str(out), "--json", timeout=120)
+    assert proc.returncode == expect_exit, proc.stderr
+    return proc, out
+
+
+def kept_windows(proc):
+    perf = json.loads(proc.stdout)[0]["modes"]["performance"]
+    assert perf["status"] == "failed" and perf["metrics"] == {}
+    return perf
+
+
+# With --quick the probe uses 2 infer commands, so infer #5 is the third window's.
+@pytest.mark.parametrize(("args", "message"), [
+    (("--garbage-after", "5", "--fault-command", "infer"), "unexpected line in the reply to 'infer"),
+    (("--reset-after", "5", "--fault-command", "infer"), "reset while answering 'infer"),
+    (("--stall-after", "4", "--fault-command", "infer"), "no reply to 'infer"),
+])
+def test_faults_mid_run_keep_completed_windows(args, message, emulator, tinybench_cmd, env, tmp_path):
+    proc, out = fault_run(emulator, tinybench_cmd, env, tmp_path, *args)
+    perf = kept_windows(proc)
+    assert re.search(message, perf["reason"]), perf["reason"]
+    assert "window 3 failed" in perf["reason"] and len(perf["windows"]) == 2
+    bundle = next(p for p in out.iterdir() if not p.name.startswith("."))
+    assert len(pd.read_csv(bundle / "performance_windows.csv")) == 2
+
+
+def test_upload_errors_quote_the_device(emulator, tinybench_cmd, env, tmp_path):
+    proc, _ = fault_run(emulator, tinybench_cmd, env, tmp_path, "--rx-drop-rate", "0.02", "--fault-command", "db",
+                        "--seed", "3", expect_exit=1)
+    perf = json.loads(proc.stdout)[0]["modes"]["performance"]
+    assert perf["status"] == "failed"
+    assert re.search(r"(device rejected 'db .*e-\[(Insufficent number of hex digits|Invalid hex digit)|"
+                     r"did not confirm the upload|did not accept 'db load)", perf["reason"]), perf["reason"]
+
+
+def test_wrong_firmware_is_refused_before_measuring(emulator, tinybench_cmd, env, tmp_path):
+    emu = emulator("-w", "kws01", "--model-id", "ic01")
+    proc = run(tinybench_cmd, env, "run", "--target", "serial", "--port", emu.port, "-w", "kws01", "--quick",
+               "--out", str(tmp_path / "r"))
+    assert proc.returncode == 2
+    assert "runs a firmware for 'ic01', not for workload kws01" in proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_wrong_port_is_a_clear_error(tinybench_cmd, env, tmp_path):
+    proc = run(tinybench_cmd, env, "run", "--target", "serial", "--port", "/dev/nonexistent-tty", "-w", "kws01",
+               "--quick", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 2
+    assert "cannot open serial port /dev/nonexistent-tty" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_silent_device_times_out_with_advice(tinybench_cmd, env, tmp_path):
+    master, slave = os.openpty()  # a port with nothing behind it
+    try:
+        proc = run(tinybench_cmd, env, "run", "--target", "serial", "--port", os.ttyname(slave), "-w", "kws01",
+                   "--quick", "-O", "command_timeout_s=0.5", "--out", str(tmp_path / "r"), timeout=60)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 2
+    assert "no reply to 'name'" in proc.stderr and "within 0.5 s" in proc.stderr and "check baud" in proc.stderr
+
+
+def test_missing_port_option(tinybench_cmd, env):
+    proc = run(tinybench_cmd, env, "run", "--target", "serial", "-w", "kws01", "--quick")
+    assert proc.returncode == 2 and "needs a port" in proc.stderr
