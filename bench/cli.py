@@ -314,12 +314,14 @@ def emulate() -> None:
 @click.option("--tx-corrupt-rate", type=float, default=0.0, help="Fault: probability of corrupting a sent byte.")
 @click.option("--rx-drop-rate", type=float, default=0.0, help="Fault: probability of losing a received byte.")
 @click.option("--seed", type=int, default=0, help="Seed of the fault generator.")
+@click.option("--interface-board", is_flag=True,
+              help="Serve the DUT behind an emulated interface board (dut <cmd> passthrough, energy-mode link).")
 @click.option("--fault-command", default=None,
               help="Count faults only on commands starting with this word (e.g. infer, db).")
 def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_per_mac: float, line_rate: int,
                 time_scale: float, timer_start: int, model_id: str | None, reset_after: int | None,
                 stall_after: int | None, garbage_after: int | None, tx_corrupt_rate: float, rx_drop_rate: float,
-                seed: int, fault_command: str | None) -> None:
+                seed: int, interface_board: bool, fault_command: str | None) -> None:
     """A MLPerf Tiny reference firmware on a pseudo-terminal; prints `pty: PATH` and `pid: PID`.
 
     The model runs in the TFLite Micro interpreter (the `tflm` extra); the device timer
@@ -338,6 +340,7 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
         workload=workload, model=model, energy_mode=mode == "energy", cycle_model=cycle_model,
         faults=FaultPlan(tx_corrupt_rate, rx_drop_rate, reset_after, stall_after, garbage_after, seed, fault_command),
         line_rate_baud=line_rate, time_scale=time_scale, timer_start_us=timer_start, model_id=model_id,
+        interface_board=interface_board,
     ))
 
 

@@ -54,7 +54,8 @@ class DutSession:
 
     def upload(self, data: bytes, chunk_bytes: int | None = None) -> int:
         """`db load N` + `db <hex>` chunks; returns the number of commands sent."""
-        commands = db_commands(data, chunk_bytes) if chunk_bytes else db_commands(data)
+        limit = getattr(self.transport, "max_db_chunk", None) or chunk_bytes or 38
+        commands = db_commands(data, min(chunk_bytes or limit, limit))
         check_db_load(len(data), self.transport.command(commands[0], self.timeouts.command_s))
         self.loaded = None
         for i, command in enumerate(commands[1:], start=1):

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from tinybench.targets.eembc_protocol import READY, ProtocolError
+from tinybench.targets.eembc_protocol import (
+    DB_CHUNK_BYTES,
+    INTERFACE_BOARD_CHUNK_BYTES,
+    MAX_COMMAND_CHARS,
+    READY,
+    ProtocolError,
+    encode_command,
+)
 from tinybench.targets.serial_link import LineLink
 
 DUT_PREFIX = "[dut]: "
@@ -20,6 +27,7 @@ class DirectTransport:
     """The DUT on its own serial port (performance and accuracy modes)."""
 
     kind = "direct"
+    max_db_chunk = DB_CHUNK_BYTES
 
     def __init__(self, link: LineLink) -> None:
         self.link = link
@@ -32,13 +40,15 @@ class InterfaceBoardTransport:
     """The DUT behind the interface board (energy mode): `dut <cmd>` passthrough."""
 
     kind = "interface-board"
+    max_db_chunk = INTERFACE_BOARD_CHUNK_BYTES
 
     def __init__(self, link: LineLink) -> None:
         self.link = link
 
     def command(self, command: str, timeout_s: float) -> list[str]:
+        encode_command(command)  # the DUT's own 80-character limit applies to the relayed command
         wrapped = f"dut {command}"
-        head = self.link.command(wrapped, min(timeout_s, 5.0))
+        head = self.link.command(wrapped, min(timeout_s, 5.0), max_chars=MAX_COMMAND_CHARS + len("dut "))
         if head != [f"m-dut-passthrough({command})"]:
             raise ProtocolError(f"the interface board did not pass '{command}' through: {head!r}")
         lines = self.link.collect(wrapped, timeout_s, end=DUT_PREFIX + READY)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tinybench.targets.eembc_protocol import BOOT_LINES, READY, encode_command
+from tinybench.targets.eembc_protocol import BOOT_LINES, MAX_COMMAND_CHARS, READY, encode_command
 
 
 class LinkTimeout(Exception):
@@ -88,10 +88,11 @@ class LineLink:
         return lines
 
     # -- commands --------------------------------------------------------------------
-    def command(self, command: str, timeout_s: float, end: str = READY, allow_boot: bool = False) -> list[str]:
+    def command(self, command: str, timeout_s: float, end: str = READY, allow_boot: bool = False,
+                max_chars: int = MAX_COMMAND_CHARS) -> list[str]:
         """Send `command%`, return the reply lines before `end` (exclusive)."""
         self.transcript.add(">", command + "%")
-        self.write(encode_command(command))
+        self.write(encode_command(command, max_chars))
         return self.collect(command, timeout_s, end, allow_boot)
 
     def collect(self, command: str, timeout_s: float, end: str = READY, allow_boot: bool = False) -> list[str]:

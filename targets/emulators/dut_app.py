@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tinybench.targets.emulators.cycle_model import CycleModel
 from tinybench.targets.emulators.dut_firmware import DutFirmware, FirmwareConfig
 from tinybench.targets.emulators.dut_pty import FaultPlan, PtyDevice
+from tinybench.targets.emulators.interface_board import InterfaceBoardFront
 from tinybench.targets.tflm_runtime import DEFAULT_ARENA_BYTES, TflmModel
 from tinybench.workloads import get_workload
 from tinybench.workloads.model_choice import resolve_model
@@ -26,6 +27,7 @@ class EmulatorOptions:
     model_id: str | None = None
     vendor: str = "tinybench-emulator"
     arena_bytes: int = DEFAULT_ARENA_BYTES
+    interface_board: bool = False  # serve the DUT behind an emulated interface board
 
 
 def build_device(options: EmulatorOptions) -> PtyDevice:
@@ -47,8 +49,11 @@ def build_device(options: EmulatorOptions) -> PtyDevice:
         model_id=options.model_id, vendor=options.vendor, timer_start_us=options.timer_start_us,
         time_scale=options.time_scale,
     )
-    return PtyDevice(lambda: DutFirmware(config, run_model, model.input, model.output), options.faults,
-                     options.line_rate_baud)
+    def make_firmware():  # noqa: ANN202
+        dut = DutFirmware(config, run_model, model.input, model.output)
+        return InterfaceBoardFront(dut) if options.interface_board else dut
+
+    return PtyDevice(make_firmware, options.faults, options.line_rate_baud)
 
 
 def serve(options: EmulatorOptions) -> None:
