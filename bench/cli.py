@@ -303,6 +303,7 @@ def emulate() -> None:
               help="Firmware build: m-lap-us timestamps (performance) or timestamp pulses (energy).")
 @click.option("--clock-mhz", type=float, default=120.0, show_default=True, help="Cycle model: core clock.")
 @click.option("--cycles-per-mac", type=float, default=2.0, show_default=True, help="Cycle model: cycles per MAC.")
+@click.option("--boot-ms", type=float, default=None, help="Cycle model: reset → m-init-done time (default ~50 ms).")
 @click.option("--line-rate", type=int, default=0, help="Pace the link like a UART at this baud (0: unlimited).")
 @click.option("--time-scale", type=float, default=0.0, show_default=True,
               help="1: inferences take real time; 0: only the device clock advances.")
@@ -318,7 +319,8 @@ def emulate() -> None:
               help="Serve the DUT behind an emulated interface board (dut <cmd> passthrough, energy-mode link).")
 @click.option("--fault-command", default=None,
               help="Count faults only on commands starting with this word (e.g. infer, db).")
-def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_per_mac: float, line_rate: int,
+def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_per_mac: float,
+                boot_ms: float | None, line_rate: int,
                 time_scale: float, timer_start: int, model_id: str | None, reset_after: int | None,
                 stall_after: int | None, garbage_after: int | None, tx_corrupt_rate: float, rx_drop_rate: float,
                 seed: int, interface_board: bool, fault_command: str | None) -> None:
@@ -333,7 +335,8 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
     from tinybench.targets.emulators.dut_pty import FaultPlan
 
     try:
-        cycle_model = CycleModel(clock_hz=clock_mhz * 1e6, cycles_per_mac=cycles_per_mac)
+        extra = {} if boot_ms is None else {"boot_cycles": boot_ms * 1e-3 * clock_mhz * 1e6, "cycles_per_model_byte": 0}
+        cycle_model = CycleModel(clock_hz=clock_mhz * 1e6, cycles_per_mac=cycles_per_mac, **extra)
     except ValueError as exc:
         raise TinybenchError(f"invalid cycle model: {exc}") from exc
     serve(EmulatorOptions(

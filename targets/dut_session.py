@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tinybench.targets.serial_link import DeviceReset
 from tinybench.targets.eembc_protocol import (
     Identity,
     InferReply,
@@ -41,15 +42,17 @@ class DutSession:
         self.loaded: bytes | None = None
 
     def handshake(self) -> Identity:
-        """`name` then `profile`; retried once, since a late boot `m-ready` can answer `name`."""
+        """`name` then `profile`. A boot banner or a stray reply (a board that was still
+        booting, a late `m-ready`) makes it drain the line until quiet and start again."""
         last: Exception | None = None
-        for _ in range(2):
+        for _ in range(3):
             try:
                 device, vendor = parse_name(self.transport.command("name", self.timeouts.command_s))
                 profile, model = parse_profile(self.transport.command("profile", self.timeouts.command_s))
                 return Identity(device, vendor, profile, model)
-            except ProtocolError as exc:
+            except (ProtocolError, DeviceReset) as exc:
                 last = exc
+                self.transport.resync()
         raise ProtocolError(f"handshake failed: {last}")
 
     def upload(self, data: bytes, chunk_bytes: int | None = None) -> int:

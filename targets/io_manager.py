@@ -35,6 +35,10 @@ class DirectTransport:
     def command(self, command: str, timeout_s: float) -> list[str]:
         return self.link.command(command, timeout_s)
 
+    def resync(self) -> list[str]:
+        """Discard everything until the line is quiet (after a reset or a stray reply)."""
+        return self.link.drain(quiet_s=0.3, limit_s=15.0)
+
 
 class InterfaceBoardTransport:
     """The DUT behind the interface board (energy mode): `dut <cmd>` passthrough."""
@@ -56,6 +60,9 @@ class InterfaceBoardTransport:
         if stray:
             raise ProtocolError(f"unexpected interface-board line while relaying '{command}': {stray[0]!r}")
         return [line[len(DUT_PREFIX):] for line in lines]
+
+    def resync(self) -> list[str]:
+        return self.link.drain(quiet_s=0.3, limit_s=15.0)
 
     # -- the board's own commands -----------------------------------------------------
     def name(self, timeout_s: float = 2.0) -> str:

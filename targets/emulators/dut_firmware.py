@@ -167,6 +167,15 @@ class DutFirmware:
         digits = args[0]
         if len(digits) % 2:
             return ["e-[Insufficent number of hex digits]"]
+        try:  # fast path; the loop below reproduces the firmware's partial writes on bad digits
+            decoded = bytes.fromhex(digits)
+        except ValueError:
+            decoded = None
+        if decoded is not None and self.db_index + len(decoded) < self.db_size and \
+                self.db_index + len(decoded) <= self.max_db:
+            self.buffer[self.db_index:self.db_index + len(decoded)] = decoded
+            self.db_index += len(decoded)
+            return []
         for i in range(0, len(digits), 2):
             pair = digits[i:i + 2]
             try:

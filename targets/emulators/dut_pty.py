@@ -19,6 +19,19 @@ from dataclasses import dataclass
 from tinybench.targets.emulators.dut_firmware import DutFirmware
 
 
+def sleep_until(deadline: float) -> None:
+    """Sleep until time.monotonic() reaches `deadline`, without the OS timer's ~0.1 ms overshoot.
+
+    A paced line must not be slower than the UART it emulates: sleep most of the way,
+    then spin for the last 0.3 ms.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining > 0.0003:
+        time.sleep(remaining - 0.0003)
+    while time.monotonic() < deadline:
+        pass
+
+
 @dataclass(frozen=True)
 class FaultPlan:
     """Ways the emulated device misbehaves, for tests. Command numbers count from 1 since boot."""
@@ -76,9 +89,9 @@ class PtyDevice:
             for i in range(len(data)):
                 if self.random.random() < self.faults.tx_corrupt_rate:
                     data[i] = self.random.randrange(256)
+        if self.line_rate:  # the host sees the bytes only after they have crossed the line
+            sleep_until(time.monotonic() + len(data) * 10 / self.line_rate)
         os.write(self.master, bytes(data))
-        if self.line_rate:
-            time.sleep(len(data) * 10 / self.line_rate)
 
     def boot(self) -> None:
         """Reset: lose all state, stay silent for the boot time, print the banner."""
@@ -109,9 +122,11 @@ class PtyDevice:
 
     def _receive(self, data: bytes) -> None:
         if self.line_rate:  # bytes arrive no faster than the line carries them
-            now = time.monotonic()
-            self._rx_clock = max(self._rx_clock, now) + len(data) * 10 / self.line_rate
-            time.sleep(max(0.0, self._rx_clock - now))
+            self._rx_clock = max(self._rx_clock, time.monotonic()) + len(data) * 10 / self.line_rate
+            sleep_until(self._rx_clock)
+        if not self.faults.rx_drop_rate:
+            self._receive_fast(data)
+            return
         for byte in data:
             if self._stalled:
                 return
@@ -123,6 +138,30 @@ class PtyDevice:
             lines = self.firmware.feed(bytes([byte]))
             if self.firmware.commands_seen == before:
                 continue
+            if not self.faults.matches(partial):
+                self._send(lines)
+                continue
+            self.total_commands += 1
+            n = self.total_commands
+            if self.faults.reset_after is not None and n == self.faults.reset_after:
+                self.boot()
+                return
+            if self.faults.stall_after is not None and n > self.faults.stall_after:
+                self._stalled = True
+                return
+            self._send(lines, garbage=self.faults.garbage_after == n)
+
+    def _receive_fast(self, data: bytes) -> None:
+        """The same as the byte loop, one command at a time."""
+        start = 0
+        while start < len(data) and not self._stalled:
+            end = data.find(b"%", start)
+            if end < 0:
+                self.firmware.feed(data[start:])
+                return
+            partial = self.firmware.pending + data[start:end]
+            lines = self.firmware.feed(data[start:end + 1])
+            start = end + 1
             if not self.faults.matches(partial):
                 self._send(lines)
                 continue

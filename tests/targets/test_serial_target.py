@@ -187,3 +187,27 @@ def test_silent_device_times_out_with_advice(tinybench_cmd, env, tmp_path):
 def test_missing_port_option(tinybench_cmd, env):
     proc = run(tinybench_cmd, env, "run", "--target", "serial", "-w", "kws01", "--quick")
     assert proc.returncode == 2 and "needs a port" in proc.stderr
+
+
+def test_a_board_still_booting_when_the_run_starts(emulator, tinybench_cmd, env, tmp_path):
+    """The banner arrives in the middle of the handshake: drained, handshake redone, run fine."""
+    import signal
+    import time
+
+    emu = emulator("-w", "kws01", "--boot-ms", "600")
+    time.sleep(1.0)
+    os.kill(emu.pid, signal.SIGHUP)  # silent for 600 ms, then the banner
+    proc = run(tinybench_cmd, env, "run", "--target", "serial", "--port", emu.port, "-w", "kws01", "-m",
+               "performance", "--quick", "--out", str(tmp_path / "r"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)[0]["modes"]["performance"]["status"] == "measured"
+
+
+def test_per_mode_baud_rates():
+    from tinybench.targets.serial_target import SerialOptions, parse_baud
+
+    opts = SerialOptions(port="/dev/x", baud="performance=115200,accuracy=921600,energy=9600")
+    assert (opts.baud_for("performance"), opts.baud_for("accuracy"), opts.baud_for("energy")) == (115200, 921600, 9600)
+    assert SerialOptions(port="/dev/x", baud="57600").baud_for("accuracy") == 57600
+    with pytest.raises(ValueError, match="unknown mode 'turbo'"):
+        parse_baud("turbo=1")
