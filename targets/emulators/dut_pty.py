@@ -136,20 +136,8 @@ class PtyDevice:
                 continue  # lost on the wire
             before = self.firmware.commands_seen
             lines = self.firmware.feed(bytes([byte]))
-            if self.firmware.commands_seen == before:
-                continue
-            if not self.faults.matches(partial):
-                self._send(lines)
-                continue
-            self.total_commands += 1
-            n = self.total_commands
-            if self.faults.reset_after is not None and n == self.faults.reset_after:
-                self.boot()
+            if self.firmware.commands_seen != before and not self._deliver(partial, lines):
                 return
-            if self.faults.stall_after is not None and n > self.faults.stall_after:
-                self._stalled = True
-                return
-            self._send(lines, garbage=self.faults.garbage_after == n)
 
     def _receive_fast(self, data: bytes) -> None:
         """The same as the byte loop, one command at a time."""
@@ -162,18 +150,24 @@ class PtyDevice:
             partial = self.firmware.pending + data[start:end]
             lines = self.firmware.feed(data[start:end + 1])
             start = end + 1
-            if not self.faults.matches(partial):
-                self._send(lines)
-                continue
-            self.total_commands += 1
-            n = self.total_commands
-            if self.faults.reset_after is not None and n == self.faults.reset_after:
-                self.boot()
+            if not self._deliver(partial, lines):
                 return
-            if self.faults.stall_after is not None and n > self.faults.stall_after:
-                self._stalled = True
-                return
-            self._send(lines, garbage=self.faults.garbage_after == n)
+
+    def _deliver(self, command: bytes, lines: list[str]) -> bool:
+        """Send the reply to `command`, or misbehave as planned; False once the device stops listening."""
+        if not self.faults.matches(command):
+            self._send(lines)
+            return True
+        self.total_commands += 1
+        n = self.total_commands
+        if self.faults.reset_after is not None and n == self.faults.reset_after:
+            self.boot()
+            return False
+        if self.faults.stall_after is not None and n > self.faults.stall_after:
+            self._stalled = True
+            return False
+        self._send(lines, garbage=self.faults.garbage_after == n)
+        return True
 
     def close(self) -> None:
         for fd in (self.master, self.slave):
