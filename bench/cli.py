@@ -65,12 +65,16 @@ def cli() -> None:
 @click.option("--xnnpack/--no-xnnpack", default=None, help="host: use LiteRT's XNNPACK delegate (default on).")
 @click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
               help="Any adapter option, e.g. -O threads=2 (repeatable).")
+@click.option("--power", default=None,
+              help="Power monitor for energy mode: lpm01a, joulescope, rapl (host default: rapl).")
+@click.option("--power-option", "-P", "power_options", multiple=True, metavar="KEY=VALUE",
+              help="Power-monitor option, e.g. -P port=/dev/ttyACM1 -P voltage_v=1.8 (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, port: str | None, baud: str | None,
         threads: int | None, xnnpack: bool | None,
-        target_options: tuple[str, ...], as_json: bool) -> None:
+        target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
 
     Performance follows the MLPerf Tiny single-stream rule: 5 windows of at least 10 s,
@@ -81,12 +85,7 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
     from tinybench.rules import resolve_profile
     from tinybench.runner import RunPlan, execute
 
-    options: dict[str, object] = {}
-    for item in target_options:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise TinybenchError(f"--target-option expects KEY=VALUE, got '{item}'")
-        options[key.strip()] = value.strip()
+    options = _key_values(target_options, "--target-option")
     if port is not None:
         options["port"] = port
     if baud is not None:
@@ -101,7 +100,7 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
     plan = RunPlan(
         target=target, workloads=workload_ids, modes=_split(modes), model=model, out_dir=out_dir,
         rules=resolve_profile(quick, windows, min_window_s), target_options=options, data=data, split=split,
-        download=not no_download,
+        download=not no_download, power=power, power_options=_key_values(power_options, "--power-option"),
     )
     try:
         with RichProgressReporter() as progress:
@@ -115,6 +114,16 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         print_summary(results, stderr if as_json else _stdout_console())
     if any(r.failed for r in results):
         sys.exit(EXIT_FAILURE)
+
+
+def _key_values(items: tuple[str, ...], flag: str) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise TinybenchError(f"{flag} expects KEY=VALUE, got '{item}'")
+        values[key.strip()] = value.strip()
+    return values
 
 
 def _stdout_console():  # noqa: ANN202

@@ -18,9 +18,10 @@ import numpy as np
 
 from tinybench import __version__, environment
 from tinybench.bundle import BundleWriter
-from tinybench.errors import DatasetError, TinybenchError, UnknownNameError
+from tinybench.errors import DatasetError, TargetError, TinybenchError, UnknownNameError
 from tinybench.modes import MODES
 from tinybench.modes.accuracy import run_accuracy
+from tinybench.modes.energy import run_energy
 from tinybench.modes.outcome import ModeOutcome
 from tinybench.modes.performance import run_performance
 from tinybench.modes.spinup import run_spinup
@@ -29,6 +30,8 @@ from tinybench.result_schema import SCHEMA_ID
 from tinybench.rules import RulesProfile
 from tinybench.targets import create_target
 from tinybench.targets.contract import Capability, ModelInput, Target
+from tinybench.targets.power import create_monitor
+from tinybench.targets.power.contract import MonitorError, MonitorInfo, MonitorUnavailable, PowerMonitor
 from tinybench.workloads import get_workload
 from tinybench.workloads.datasets import Dataset, Sample, open_dataset
 from tinybench.workloads.model_artifact import ModelArtifact
@@ -49,6 +52,17 @@ class RunPlan:
     data: Path | None = None  # a dataset folder (or a folder of per-workload folders)
     split: str = "test"
     download: bool = True  # fetch a missing reference model from its pinned URL
+    power: str | None = None  # power monitor for energy mode (default: the target's own, if any)
+    power_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class EnergySource:
+    """The power monitor of a run, or why there is none."""
+
+    monitor: PowerMonitor | None = None
+    info: MonitorInfo | None = None
+    unavailable: str | None = None
 
 
 TIMING_MODES = ("performance", "spinup", "energy")
@@ -81,6 +95,29 @@ def utc_now() -> str:
 def new_run_id(target: str, workload: str) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{target}-{workload}-{secrets.token_hex(3)}"
+
+
+def open_energy_source(plan: RunPlan, target: Target) -> EnergySource:
+    """Open the power monitor for energy mode; an absent instrument is a reason, a faulty one an error."""
+    if "energy" not in plan.modes:
+        return EnergySource()
+    if Capability.ENERGY not in target.capabilities:
+        return EnergySource(unavailable=f"target '{target.name}' cannot be measured by a power monitor")
+    name = plan.power or target.default_power_monitor
+    if name is None:
+        return EnergySource(unavailable=f"no power monitor for target '{target.name}' (use --power lpm01a|joulescope)")
+    try:
+        monitor = create_monitor(name, plan.power_options)
+    except TargetError as exc:
+        raise TinybenchError(str(exc).replace("target", "power monitor", 1)) from exc
+    try:
+        info = monitor.open()
+    except MonitorUnavailable as exc:
+        return EnergySource(unavailable=str(exc))
+    except MonitorError as exc:
+        monitor.close()
+        raise TinybenchError(f"power monitor {name}: {exc}") from exc
+    return EnergySource(monitor, info)
 
 
 def prepare(plan: RunPlan) -> tuple[Target, list[WorkloadJob]]:
@@ -121,17 +158,21 @@ def execute(plan: RunPlan, progress: Progress | None = None) -> list[WorkloadRes
     target, jobs = prepare(plan)
     session_id = new_run_id(plan.target, "session")
     results = []
+    energy = EnergySource()
     try:
+        energy = open_energy_source(plan, target)
         system = target.describe()
         for job in jobs:
-            results.append(_run_workload(plan, target, system.to_json(), job, session_id, progress))
+            results.append(_run_workload(plan, target, system.to_json(), job, session_id, progress, energy))
     finally:
+        if energy.monitor is not None:
+            energy.monitor.close()
         target.close()
     return results
 
 
 def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob, session_id: str,
-                  progress: Progress) -> WorkloadResult:
+                  progress: Progress, energy: EnergySource) -> WorkloadResult:
     workload, model = job.workload, job.model
     run_id = new_run_id(plan.target, workload.id)
     writer = BundleWriter(plan.out_dir, run_id)
@@ -159,7 +200,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
                 report = target.load(model)
                 load_phases = dict(report.phases_s)
                 memory.update(report.memory_bytes)
-            outcomes[mode] = _run_mode(mode, plan, target, job, inputs, progress)
+            outcomes[mode] = _run_mode(mode, plan, target, job, inputs, progress, energy)
         except TinybenchError as exc:
             errors.append(f"{mode}: {exc.one_line()}")
             outcomes[mode] = ModeOutcome(mode=mode, status="failed", reason=exc.one_line())
@@ -241,17 +282,16 @@ def _first_window(raw: np.ndarray) -> np.ndarray:
 
 
 def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs: list[ModelInput],
-              progress: Progress) -> ModeOutcome:
+              progress: Progress, energy: EnergySource) -> ModeOutcome:
     workload, model = job.workload, job.model
     if mode == "performance":
         return run_performance(target, inputs, plan.rules, progress)
     if mode == "spinup":
         return run_spinup(target, model, inputs[0], plan.rules, progress)
     if mode == "energy":
-        if Capability.ENERGY not in target.capabilities:
-            return ModeOutcome.not_measured(
-                "energy", f"target '{target.name}' has no energy source (no power monitor attached)")
-        raise TinybenchError("energy mode is not implemented for this target yet")
+        if energy.monitor is None:
+            return ModeOutcome.not_measured("energy", energy.unavailable or "no power monitor")
+        return run_energy(target, energy.monitor, energy.info, inputs, plan.rules, progress)
     if mode == "accuracy":
         if job.dataset is None:
             return ModeOutcome.not_measured("accuracy", "no labelled dataset was given (--data)")

@@ -108,6 +108,8 @@ class Target(ABC):
     cold_start_in_subprocess: ClassVar[bool] = False
     #: True if `load` can be repeated in-process (a warm start); a flashed device cannot.
     warm_reload: ClassVar[bool] = True
+    #: The power monitor used for energy mode when the user names none (host: "rapl").
+    default_power_monitor: ClassVar[str | None] = None
 
     def __init__(self, options: Any) -> None:
         self.options = options

@@ -39,9 +39,11 @@ class HostTarget(Target):
     """Runs the model in-process; times every inference with `time.perf_counter_ns`."""
 
     name = "host"
-    capabilities = frozenset({Capability.LATENCY, Capability.PER_INFERENCE_LATENCY, Capability.SPINUP})
+    capabilities = frozenset({Capability.LATENCY, Capability.PER_INFERENCE_LATENCY, Capability.SPINUP,
+                              Capability.ENERGY})
     Options = HostOptions
     cold_start_in_subprocess = True
+    default_power_monitor = "rapl"  # the CPU package's energy counters, where the kernel exposes them
 
     def __init__(self, options: HostOptions) -> None:
         super().__init__(options)

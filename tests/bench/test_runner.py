@@ -99,14 +99,15 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, message, tinybenc
     assert not out.exists()
 
 
-def test_energy_on_the_host_is_not_measured_with_the_reason(tinybench_cmd, cli_env, tmp_path):
+def test_energy_on_a_host_without_rapl_is_not_measured_with_the_reason(tinybench_cmd, cli_env, tmp_path):
     out = tmp_path / "r"
-    proc = run_cli(tinybench_cmd, cli_env, "run", "-w", "ad01", "-m", "performance,energy", "--quick",
+    env = dict(cli_env, TINYBENCH_POWERCAP_ROOT=str(tmp_path / "no-powercap-here"))
+    proc = run_cli(tinybench_cmd, env, "run", "-w", "ad01", "-m", "performance,energy", "--quick",
                    "--out", str(out), "--json")
     assert proc.returncode == 0, proc.stderr
     energy = json.loads(proc.stdout)[0]["modes"]["energy"]
     assert energy["status"] == "not_measured"
-    assert "no energy source" in energy["reason"]
+    assert "no RAPL energy counters" in energy["reason"] and "no-powercap-here" in energy["reason"]
     assert energy["metrics"] == {}
 
 

@@ -63,7 +63,9 @@ def test_xnnpack_can_be_switched_off():
 
 
 def test_capabilities_are_declared():
-    assert HostTarget.capabilities == {Capability.LATENCY, Capability.PER_INFERENCE_LATENCY, Capability.SPINUP}
+    assert HostTarget.capabilities == {Capability.LATENCY, Capability.PER_INFERENCE_LATENCY, Capability.SPINUP,
+                                       Capability.ENERGY}
+    assert HostTarget.default_power_monitor == "rapl"
 
 
 def test_infer_before_load_is_an_error():
