@@ -324,6 +324,8 @@ def emulate() -> None:
 @click.option("--tx-corrupt-rate", type=float, default=0.0, help="Fault: probability of corrupting a sent byte.")
 @click.option("--rx-drop-rate", type=float, default=0.0, help="Fault: probability of losing a received byte.")
 @click.option("--seed", type=int, default=0, help="Seed of the fault generator.")
+@click.option("--monitor-socket", default=None,
+              help="Unix socket of `tinybench emulate lpm01a` (its dut-socket) to report activity and pulses to.")
 @click.option("--interface-board", is_flag=True,
               help="Serve the DUT behind an emulated interface board (dut <cmd> passthrough, energy-mode link).")
 @click.option("--fault-command", default=None,
@@ -332,7 +334,7 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
                 boot_ms: float | None, line_rate: int,
                 time_scale: float, timer_start: int, model_id: str | None, reset_after: int | None,
                 stall_after: int | None, garbage_after: int | None, tx_corrupt_rate: float, rx_drop_rate: float,
-                seed: int, interface_board: bool, fault_command: str | None) -> None:
+                seed: int, monitor_socket: str | None, interface_board: bool, fault_command: str | None) -> None:
     """A MLPerf Tiny reference firmware on a pseudo-terminal; prints `pty: PATH` and `pid: PID`.
 
     The model runs in the TFLite Micro interpreter (the `tflm` extra); the device timer
@@ -352,8 +354,31 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
         workload=workload, model=model, energy_mode=mode == "energy", cycle_model=cycle_model,
         faults=FaultPlan(tx_corrupt_rate, rx_drop_rate, reset_after, stall_after, garbage_after, seed, fault_command),
         line_rate_baud=line_rate, time_scale=time_scale, timer_start_us=timer_start, model_id=model_id,
-        interface_board=interface_board,
+        interface_board=interface_board, monitor_socket=monitor_socket,
     ))
+
+
+@emulate.command("lpm01a")
+@click.option("--idle-ma", type=float, default=1.0, show_default=True, help="Power model: DUT idle current (mA).")
+@click.option("--active-ma", type=float, default=10.0, show_default=True,
+              help="Power model: DUT current while inferring (mA).")
+@click.option("--dut-socket", default=None, help="Where to listen for the DUT emulator (default: a temporary path).")
+@click.option("--no-ack", default=None, help="Fault: never acknowledge this command (first word, or 'all').")
+@click.option("--malformed-after", type=int, default=None, help="Fault: one malformed sample line after N samples.")
+@click.option("--skip-event", type=int, default=None, help="Fault: number event N as N+1 (non-consecutive).")
+def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_ack: str | None,
+                   malformed_after: int | None, skip_event: int | None) -> None:
+    """An ST X-NUCLEO-LPM01A power monitor on a pseudo-terminal; prints `pty:`, `pid:`, `dut-socket:`.
+
+    Energy samples come from a power model (supply voltage × idle or active current) along the
+    emulated DUT's clock; start the DUT with `tinybench emulate dut --mode energy
+    --monitor-socket <dut-socket>`.
+    """
+    from tinybench.targets.emulators.lpm01a_emulator import MonitorFaults, PowerModel, serve
+
+    if idle_ma < 0 or active_ma < 0:
+        raise TinybenchError("currents must not be negative")
+    serve(PowerModel(idle_ma, active_ma), MonitorFaults(no_ack, malformed_after, skip_event), dut_socket)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from tinybench.errors import TargetError
 from tinybench.targets.contract import Capability, ClockSource, InferReport, LoadReport, SystemInfo, Target
 from tinybench.targets.dut_session import DutSession, Timeouts
 from tinybench.targets.eembc_protocol import DB_CHUNK_BYTES, INIT_DONE, Identity, ProtocolError
-from tinybench.targets.io_manager import DirectTransport
+from tinybench.targets.io_manager import DirectTransport, InterfaceBoardTransport
 from tinybench.targets.serial_link import DeviceReset, LineLink, LinkTimeout
 from tinybench.workloads.model_artifact import ModelArtifact
 
@@ -33,8 +33,9 @@ MODES = ("performance", "accuracy", "energy", "spinup")
 class SerialOptions:
     """Options of the serial target (`-O key=value`)."""
 
-    port: str = ""  # e.g. /dev/ttyACM0, COM5, or the emulator's pty
-    baud: str = "115200"  # one rate, or per mode: "performance=115200,accuracy=921600"
+    port: str = ""  # e.g. /dev/ttyACM0, COM5, or the emulator's pty (the DUT itself)
+    baud: str = "115200"  # one rate, or per mode: "performance=115200,accuracy=921600,energy=9600"
+    interface_port: str = ""  # the interface board, for energy mode (DUT behind it, powered by the monitor)
     command_timeout_s: float = 5.0
     infer_timeout_s: float = 60.0  # first infer, before the time per inference is known
     reset: str = "none"  # none | dtr | rts | command
@@ -43,8 +44,9 @@ class SerialOptions:
     chunk_bytes: int = DB_CHUNK_BYTES  # db chunk size; the maximum the 80-character limit allows
 
     def __post_init__(self) -> None:
-        if not self.port:
-            raise ValueError("the serial target needs a port: -O port=/dev/ttyACM0 (or --port)")
+        if not self.port and not self.interface_port:
+            raise ValueError("the serial target needs a port: -O port=/dev/ttyACM0 (or --port), "
+                             "or -O interface_port=… for energy mode")
         if self.reset not in RESET_METHODS:
             raise ValueError(f"reset must be one of {', '.join(RESET_METHODS)}")
         if self.reset == "command" and not self.reset_command.strip():
@@ -76,7 +78,7 @@ def parse_baud(text: str) -> dict[str, int]:
 
 class SerialTarget(Target):
     name = "serial"
-    capabilities = frozenset({Capability.LATENCY, Capability.SPINUP})
+    capabilities = frozenset({Capability.LATENCY, Capability.SPINUP, Capability.ENERGY})
     Options = SerialOptions
     warm_reload = False
 
@@ -88,25 +90,43 @@ class SerialTarget(Target):
         self.identity: Identity | None = None
         self._baud = options.baud_for("performance")
         self._us_per_inference: float | None = None
+        self._board: InterfaceBoardTransport | None = None
+        self._board_session: DutSession | None = None
+        self._energy = not options.port  # with only an interface board, every mode goes through it
         self.upload_stats = {"bytes": 0, "commands": 0, "seconds": 0.0}
 
     # -- connection ------------------------------------------------------------------
     def _open(self) -> DutSession:
+        if self._energy:
+            return self._open_board()
         if self._session is not None:
             return self._session
-        import serial  # pyserial
-
-        try:
-            self._port = serial.Serial(self.options.port, self._baud, timeout=0.05, write_timeout=5)
-        except (serial.SerialException, OSError, ValueError) as exc:
-            raise TargetError(f"cannot open serial port {self.options.port}: {exc}",
-                              hint="check the port name (python -m serial.tools.list_ports) and permissions") from exc
+        self._port = _open_port(self.options.port, self._baud)
         self._link = LineLink(self._port, f"{self.options.port} @ {self._baud} baud")
         self._link.drain(quiet_s=0.1)  # stale bytes and a boot banner in progress
         self._session = DutSession(DirectTransport(self._link),
                                    Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
                                             self.options.reset_timeout_s))
         return self._session
+
+    def _open_board(self) -> DutSession:
+        """The DUT through the interface board (115200 baud to the host; the DUT's rate set on the board)."""
+        if self._board_session is not None:
+            return self._board_session
+        if not self.options.interface_port:
+            raise TargetError("energy mode needs the interface board: -O interface_port=/dev/ttyACM…",
+                              hint="the DUT is powered by the monitor and talks through the board")
+        link = LineLink(_open_port(self.options.interface_port, 115200), f"interface board {self.options.interface_port}")
+        link.drain(quiet_s=0.1)
+        board = InterfaceBoardTransport(link)
+        dut_baud = self.options.baud_for("energy") if "energy" in parse_baud(self.options.baud) else None
+        if dut_baud is not None and self._call("checkbaud", board.check_baud) != dut_baud:
+            self._call("setbaud", lambda: board.set_baud(dut_baud))
+            link.drain(quiet_s=0.5, limit_s=5.0)  # the board stores the rate and reboots
+        self._board = board
+        self._board_session = DutSession(board, Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
+                                                         self.options.reset_timeout_s))
+        return self._board_session
 
     def _call(self, what: str, fn):  # noqa: ANN001, ANN202
         """Run a protocol step; translate link and protocol failures into one clear TargetError."""
@@ -124,6 +144,9 @@ class SerialTarget(Target):
             raise TargetError(f"{what}: serial I/O error on {self.options.port}: {exc}") from exc
 
     def prepare_mode(self, mode: str) -> None:
+        self._energy = mode == "energy" or not self.options.port
+        if self._energy:
+            return
         baud = self.options.baud_for(mode)
         if baud != self._baud:
             self._baud = baud
@@ -172,7 +195,15 @@ class SerialTarget(Target):
         timeout = None
         if self._us_per_inference is not None:  # device time × 3 + slack; never unbounded
             timeout = self.options.command_timeout_s + 3 * (iterations + warmup) * self._us_per_inference / 1e6
-        reply = self._call(f"infer {iterations} {warmup}", lambda: session.infer(iterations, warmup, timeout))
+        t0 = time.perf_counter()
+        reply = self._call(f"infer {iterations} {warmup}",
+                           lambda: session.infer(iterations, warmup, timeout, want_timestamps=not self._energy))
+        if self._energy:  # an energy build pulses a pin instead of printing times: the monitor times it
+            wall = time.perf_counter() - t0
+            self._us_per_inference = max(wall * 1e6 / (iterations + warmup), 1.0)
+            return InferReport(outputs=[np.asarray(reply.results, dtype=np.float64)], iterations=iterations,
+                               warmup=warmup, window_s=wall, clock_source=ClockSource.HOST_WALL_CLOCK,
+                               postprocessed=True, extra={"note": "energy build: window timed by the power monitor"})
         elapsed_us = reply.elapsed_us
         self._us_per_inference = max(elapsed_us / iterations, 1.0)
         return InferReport(
@@ -217,9 +248,20 @@ class SerialTarget(Target):
                               hint="this port may not carry modem lines; try reset=command") from exc
 
     def close(self) -> None:
-        if self._port is not None:
-            try:
-                self._port.close()
-            except OSError:
-                pass
-        self._port = self._link = self._session = None
+        for port in (self._port, self._board.link.port if self._board else None):
+            if port is not None:
+                try:
+                    port.close()
+                except OSError:
+                    pass
+        self._port = self._link = self._session = self._board = self._board_session = None
+
+
+def _open_port(path: str, baud: int):  # noqa: ANN202
+    import serial  # pyserial
+
+    try:
+        return serial.Serial(path, baud, timeout=0.05, write_timeout=5)
+    except (serial.SerialException, OSError, ValueError) as exc:
+        raise TargetError(f"cannot open serial port {path}: {exc}",
+                          hint="check the port name (python -m serial.tools.list_ports) and permissions") from exc

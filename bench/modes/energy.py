@@ -54,7 +54,7 @@ def run_energy(target: Target, monitor: PowerMonitor, info: MonitorInfo, inputs:
 
     def probe_once(n: int) -> float:
         energy, _ = measure_window(target, monitor, first, n, 1)
-        if energy.duration_s is None:
+        if not energy.valid:  # bad monitor data during calibration is as fatal as during a window
             raise EnergyWindowError("energy probe: " + "; ".join(energy.problems))
         return energy.duration_s
 

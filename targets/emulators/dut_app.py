@@ -28,6 +28,7 @@ class EmulatorOptions:
     vendor: str = "tinybench-emulator"
     arena_bytes: int = DEFAULT_ARENA_BYTES
     interface_board: bool = False  # serve the DUT behind an emulated interface board
+    monitor_socket: str | None = None  # tell an emulated power monitor about activity and timestamps
 
 
 def build_device(options: EmulatorOptions) -> PtyDevice:
@@ -49,11 +50,28 @@ def build_device(options: EmulatorOptions) -> PtyDevice:
         model_id=options.model_id, vendor=options.vendor, timer_start_us=options.timer_start_us,
         time_scale=options.time_scale,
     )
+    on_activity = _socket_sender(options.monitor_socket) if options.monitor_socket else None
+
     def make_firmware():  # noqa: ANN202
-        dut = DutFirmware(config, run_model, model.input, model.output)
+        dut = DutFirmware(config, run_model, model.input, model.output, on_activity=on_activity)
         return InterfaceBoardFront(dut) if options.interface_board else dut
 
     return PtyDevice(make_firmware, options.faults, options.line_rate_baud)
+
+
+def _socket_sender(path: str):  # noqa: ANN202
+    """Datagrams `<kind> <device µs>` to an emulated power monitor (lost silently if it is gone)."""
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+    def send(kind: str, device_us: int) -> None:
+        try:
+            sock.sendto(f"{kind} {device_us}".encode("ascii"), path)
+        except OSError:
+            pass
+
+    return send
 
 
 def serve(options: EmulatorOptions) -> None:

@@ -44,13 +44,15 @@ class DutFirmware:
     """One emulated device. `run_model(int8 tensor) -> output tensor` is the real interpreter."""
 
     def __init__(self, config: FirmwareConfig, run_model: Callable[[np.ndarray], np.ndarray],
-                 input_spec, output_spec, on_timestamp: Callable[[int], None] | None = None) -> None:  # noqa: ANN001
+                 input_spec, output_spec, on_timestamp: Callable[[int], None] | None = None,  # noqa: ANN001
+                 on_activity: Callable[[str, int], None] | None = None) -> None:
         self.config = config
         self.workload = config.workload
         self.run_model = run_model
         self.input_spec = input_spec
         self.output_spec = output_spec
         self.on_timestamp = on_timestamp  # energy build: the GPIO pulse, with the device time (µs)
+        self.on_activity = on_activity  # ("active" | "idle" | "ts", unwrapped device µs), for a power monitor
         self.max_db = int(np.prod(self.workload.raw_input.shape)) * np.dtype(self.workload.raw_input.dtype).itemsize
         self.inference_us = config.cycle_model.inference_us(config.macs, config.operators)
         self._wall_origin = time.monotonic()
@@ -64,9 +66,18 @@ class DutFirmware:
         self.commands_seen = 0
 
     # -- clock -------------------------------------------------------------------------
-    def now_us(self) -> int:
+    def device_time_us(self) -> int:
+        """Microseconds since the timer's start value, not wrapped."""
         wall = (time.monotonic() - self._wall_origin) * 1e6 if self.config.time_scale else 0.0
-        return int(self.config.timer_start_us + wall + self._compute_us) % TIMER_MODULUS
+        return int(self.config.timer_start_us + wall + self._compute_us)
+
+    def now_us(self) -> int:
+        """The 32-bit timer as the firmware prints it."""
+        return self.device_time_us() % TIMER_MODULUS
+
+    def _signal(self, kind: str) -> None:
+        if self.on_activity:
+            self.on_activity(kind, self.device_time_us())
 
     def _spend(self, microseconds: float) -> None:
         if self.config.time_scale:
@@ -78,6 +89,7 @@ class DutFirmware:
 
     def _timestamp(self) -> list[str]:
         now = self.now_us()
+        self._signal("ts")
         if self.config.energy_mode:
             if self.on_timestamp:
                 self.on_timestamp(now)
@@ -204,11 +216,13 @@ class DutFirmware:
         tensor = self.workload.to_model_input(raw, self.input_spec)  # th_load_tensor (untimed)
         output = self.run_model(tensor)
         out = [f"m-warmup-start-{warmup}"]
+        self._signal("active")
         self._spend(warmup * self.inference_us)
         out += ["m-warmup-done", f"m-infer-start-{iterations}"]
         out += self._timestamp()
         self._spend(iterations * self.inference_us)
         out += self._timestamp()
+        self._signal("idle")
         out.append("m-infer-done")
         if self.workload.metric == "auc":
             values = np.array([reconstruction_mse(raw, output, self.output_spec)])
