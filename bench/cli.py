@@ -69,12 +69,15 @@ def cli() -> None:
               help="Power monitor for energy mode: lpm01a, joulescope, rapl (host default: rapl).")
 @click.option("--power-option", "-P", "power_options", multiple=True, metavar="KEY=VALUE",
               help="Power-monitor option, e.g. -P port=/dev/ttyACM1 -P voltage_v=1.8 (repeatable).")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write a standalone report.html (inline CSS/JS) into each bundle.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, port: str | None, baud: str | None,
         threads: int | None, xnnpack: bool | None,
-        target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], as_json: bool) -> None:
+        target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], with_report: bool,
+        as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
 
     Performance follows the MLPerf Tiny single-stream rule: 5 windows of at least 10 s,
@@ -108,6 +111,11 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
     except KeyboardInterrupt:
         stderr.print(f"interrupted; completed workloads are kept in {out_dir}")
         sys.exit(130)
+    if with_report:
+        from tinybench.reports.standalone import write_reports
+
+        for path in write_reports(r.bundle for r in results):
+            stderr.print(f"report: {path}")
     if as_json:
         click.echo(json.dumps([dict(r.result, bundle=str(r.bundle)) for r in results], indent=2))
     else:
@@ -298,6 +306,57 @@ def data_export_eembc(workload: str, source: Path, dest: Path, split: str, limit
     if report.skipped:
         click.echo(f"tinybench: error: {len(report.skipped)} samples could not be read (listed above)", err=True)
         sys.exit(EXIT_USAGE)
+
+
+@cli.group()
+def report() -> None:
+    """Results → tables and a static HTML leaderboard site."""
+
+
+@report.command("build")
+@click.option("--results", "results_dirs", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="Folder of result bundles (repeatable; searched recursively).")
+@click.option("--submissions", "submissions_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of submissions (accepted ones are published beside the results).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Site folder to (re)write.")
+def report_build(results_dirs: tuple[Path, ...], submissions_dir: Path | None, out_dir: Path) -> None:
+    """Build the leaderboard site: a page per workload, system and run, and a comparison view.
+
+    Static files only (no external assets): open out/index.html, or serve the folder anywhere.
+    """
+    from tinybench.reports.site import build_site
+
+    for folder in results_dirs:
+        if not folder.exists():
+            raise TinybenchError(f"results folder not found: {folder}")
+    extra = []
+    if submissions_dir is not None:
+        from tinybench.reports.submissions_feed import accepted_results
+
+        extra = accepted_results(submissions_dir)
+    built = build_site(results_dirs, out_dir, extra_results=extra)
+    for problem in built.skipped:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(f"built {built.pages} pages from {built.bundles} results in {built.seconds:.2f} s: {built.out / 'index.html'}")
+
+
+@report.command("export")
+@click.option("--results", "results_dirs", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="Folder of result bundles (repeatable).")
+@click.option("--to", "dest", required=True, type=click.Path(path_type=Path), help="FILE.csv, FILE.json or FILE.parquet")
+def report_export(results_dirs: tuple[Path, ...], dest: Path) -> None:
+    """Export every result as one row per (system, workload, mode), with units in the column names."""
+    from tinybench.reports.results_store import export, load_bundles, to_frame
+
+    loaded = load_bundles(results_dirs)
+    frame = to_frame(loaded.bundles)
+    try:
+        export(frame, dest)
+    except ValueError as exc:
+        raise TinybenchError(str(exc)) from exc
+    for problem in loaded.skipped:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(f"wrote {len(frame)} rows from {len(loaded.bundles)} bundles to {dest}")
 
 
 @cli.group()

@@ -80,3 +80,18 @@ def throughput(iterations: int, window_s: float) -> float:
     if window_s <= 0 or not math.isfinite(window_s):
         raise ValueError(f"window time must be positive and finite, got {window_s}")
     return iterations / window_s
+
+
+def histogram(samples: Sequence[float] | np.ndarray, bins: int = 40) -> dict:
+    """Counts over `bins` equal bins from the minimum to the 99th percentile, plus the count above.
+
+    A compact picture of a distribution for reports (the samples themselves stay in the bundle).
+    """
+    x = np.asarray(samples, dtype=np.float64).ravel()
+    if x.size == 0:
+        raise ValueError("cannot histogram an empty sample")
+    low, high = float(x.min()), float(np.percentile(x, 99.0))
+    if high <= low:
+        high = low + max(abs(low) * 1e-6, 1e-12)
+    counts, edges = np.histogram(x[x <= high], bins=bins, range=(low, high))
+    return {"edges": edges.tolist(), "counts": counts.tolist(), "above": int((x > high).sum())}

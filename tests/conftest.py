@@ -53,6 +53,26 @@ def tensorflow():
     return tf
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A real headless Chromium (Debian's /usr/bin/chromium, or $TINYBENCH_CHROMIUM) through Playwright."""
+    path = os.environ.get("TINYBENCH_CHROMIUM", "/usr/bin/chromium")
+    if not Path(path).exists():
+        _unavailable(f"no Chromium at {path} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (the dev extra)")
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running the real `tinybench` CLI in a subprocess."""

@@ -93,6 +93,28 @@ def run_energy(target: Target, monitor: PowerMonitor, info: MonitorInfo, inputs:
     return _outcome(rows, traces, info, rules)
 
 
+PREVIEW_POINTS = 200
+
+
+def _previews(traces: list[pd.DataFrame], rate: float) -> list[dict]:
+    """Each window's power (mW) in at most 200 points, with where its timed region starts and ends (s)."""
+    previews = []
+    for trace in traces:
+        energy = trace["energy_j"].to_numpy()
+        if energy.size == 0:
+            continue
+        buckets = np.array_split(np.arange(energy.size), min(PREVIEW_POINTS, energy.size))
+        inside = np.flatnonzero(trace["in_window"].to_numpy())
+        previews.append({
+            "window": int(trace["window"].iloc[0]),
+            "t_s": [float(b[0] / rate) for b in buckets],
+            "power_mw": [float(energy[b].mean() * rate * 1e3) for b in buckets],
+            "t0_s": float(inside[0] / rate) if inside.size else None,
+            "t1_s": float((inside[-1] + 1) / rate) if inside.size else None,
+        })
+    return previews
+
+
 def _row(index: int, sample_id: str, iterations: int, energy: WindowEnergy, attempts: int) -> dict:
     return {
         "window": index,
@@ -126,7 +148,7 @@ def _outcome(rows: list[dict], traces: list[pd.DataFrame], info: MonitorInfo, ru
     tables = {"energy_windows.csv": table}
     if traces:
         tables["energy_trace.parquet"] = pd.concat(traces, ignore_index=True)
-    details = {"instrument": info.to_json(), "windows": rows,
+    details = {"instrument": info.to_json(), "windows": rows, "trace_preview": _previews(traces, info.sample_rate_hz or 1000.0),
                "definition": "energy between the last two timestamp events of each window ÷ iterations "
                              "(counter monitors: around the window); median over windows"}
     return ModeOutcome(mode="energy", status="measured", metrics=metrics, checks=checks, details=details,

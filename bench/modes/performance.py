@@ -18,7 +18,7 @@ from tinybench import calibration
 from tinybench.modes.outcome import ModeOutcome, Quantity
 from tinybench.progress import Progress
 from tinybench.rules import RuleCheck, RulesProfile
-from tinybench.statistics import PERCENTILE_METHOD, median, summarize, throughput
+from tinybench.statistics import PERCENTILE_METHOD, histogram, median, summarize, throughput
 from tinybench.errors import TinybenchError
 from tinybench.targets.contract import InferReport, ModelInput, Target
 
@@ -109,7 +109,8 @@ def _outcome(windows: list[dict], reports: list[InferReport], rules: RulesProfil
         samples = np.concatenate(per_inference)
         summary = summarize(samples).scaled(1e3)
         details["per_inference_latency"] = {"unit": "ms", **summary.to_json(),
-                                            "percentile_method": PERCENTILE_METHOD}
+                                            "percentile_method": PERCENTILE_METHOD,
+                                            "histogram_ms": histogram(samples * 1e3)}
         tables["performance_inferences.parquet"] = pd.DataFrame({
             "window": np.concatenate([np.full(len(p), i, dtype=np.int16) for i, p in enumerate(per_inference)]),
             "latency_ns": _compact(np.round(samples * 1e9).astype(np.int64)),

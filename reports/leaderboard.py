@@ -1,0 +1,93 @@
+"""Leaderboard rows: one per (system, workload, division), newest measured figure of each mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
+from tinybench.reports.results_store import system_id
+
+# (column key, heading, unit, how to get the value from a result)
+COLUMNS = [
+    ("latency", "Latency", "ms", ("performance", "latency_median")),
+    ("throughput", "Throughput", "inf/s", ("performance", "throughput_median")),
+    ("energy", "Energy", "µJ/inf", ("energy", "energy_per_inference_median")),
+    ("power", "Power", "mW", ("energy", "power_average")),
+    ("accuracy", "Accuracy", "", ("accuracy", None)),
+    ("spinup", "Spin-up (cold)", "ms", ("spinup", "spinup_cold_median")),
+    ("model", "Model", "bytes", None),
+    ("arena", "Arena", "bytes", None),
+]
+
+
+@dataclass
+class Cell:
+    value: float | None
+    text: str
+    run_id: str | None = None
+    note: str = ""  # why it is missing, or whether it meets the target
+    ok: bool | None = None
+
+
+@dataclass
+class Row:
+    system: str
+    system_slug: str
+    target: str
+    division: str
+    model_source: str
+    created: str
+    cells: dict[str, Cell] = field(default_factory=dict)
+    valid: bool = False
+    runs: list[str] = field(default_factory=list)
+
+
+def _accuracy_cell(block: dict, run_id: str) -> Cell:
+    metrics = block.get("metrics", {})
+    target = block.get("quality_target") or {}
+    if "top1" in metrics:
+        value = metrics["top1"]["value"]
+        text = percent(value)
+    else:
+        value = metrics["auc"]["value"]
+        text = f"AUC {value:.4f}"
+    met = target.get("met")
+    note = f"target {target.get('minimum'):g}: {'met' if met else 'not met'}" if target else ""
+    return Cell(value, text, run_id, note, met)
+
+
+def leaderboard(results: list[dict], workload: str) -> list[Row]:
+    rows: dict[tuple[str, str], Row] = {}
+    for result in sorted((r for r in results if r["workload"]["id"] == workload), key=lambda r: r["created_utc"]):
+        key = (system_id(result), result["model"]["division"])
+        system = result["target"]["system"].get("name", "")
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = Row(system, slug(key[0]), result["target"]["adapter"], result["model"]["division"],
+                                  result["model"]["source"], result["created_utc"])
+            for column, *_ in COLUMNS:
+                row.cells[column] = Cell(None, NOT_MEASURED, note="no run measured it")
+        row.created = result["created_utc"]
+        row.runs.append(result["run_id"])
+        for column, _, unit, source in COLUMNS:
+            if source is None:
+                continue
+            mode, metric = source
+            block = result["modes"].get(mode)
+            if block is None:
+                continue
+            if block["status"] != "measured":
+                if row.cells[column].value is None:
+                    row.cells[column] = Cell(None, NOT_MEASURED, result["run_id"], block.get("reason") or "")
+                continue
+            if column == "accuracy":
+                row.cells[column] = _accuracy_cell(block, result["run_id"])
+            elif metric in block["metrics"]:
+                value = block["metrics"][metric]["value"]
+                row.cells[column] = Cell(value, number(value), result["run_id"])
+        memory = result.get("memory_bytes", {})
+        row.cells["model"] = Cell(result["model"]["bytes"], number(result["model"]["bytes"], 6), result["run_id"])
+        if memory.get("arena_used") is not None:
+            row.cells["arena"] = Cell(memory["arena_used"], number(memory["arena_used"], 6), result["run_id"])
+        row.valid = bool(result.get("valid_for_submission"))
+    return sorted(rows.values(), key=lambda r: (r.cells["latency"].value is None, r.cells["latency"].value or 0))

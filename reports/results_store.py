@@ -1,0 +1,140 @@
+"""Result bundles → a pandas DataFrame, one row per (system, workload, mode).
+
+Columns carry their unit in the name (`latency_ms`, `energy_uj_per_inf`, …) and use
+nullable dtypes, so a figure that was not measured stays missing (NA), never zero.
+`DataFrame.attrs["units"]` maps each numeric column to its unit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tinybench.bundle import PARTIAL_PREFIX, RESULT_FILE
+from tinybench.result_schema import SCHEMA_ID
+
+UNITS = {
+    "latency_ms": "ms", "throughput_inf_per_s": "inf/s", "p50_ms": "ms", "p99_ms": "ms",
+    "energy_uj_per_inf": "µJ/inf", "power_mw": "mW", "accuracy_top1": "fraction", "accuracy_auc": "unitless",
+    "quality_target": "same as the metric", "spinup_cold_ms": "ms", "spinup_warm_ms": "ms",
+    "model_bytes": "bytes", "arena_used_bytes": "bytes", "parameters": "count", "macs": "count",
+}
+TEXT = ["run_id", "session_id", "created_utc", "system", "system_id", "target", "processor", "runtime", "workload",
+        "mode", "status", "reason", "division", "model_source", "model_sha256", "metric", "origin", "bundle"]
+BOOL = ["valid_for_submission", "trained", "quality_met"]
+COLUMNS = TEXT[:10] + list(UNITS) + TEXT[10:] + BOOL
+
+
+@dataclass
+class LoadReport:
+    bundles: list[dict] = field(default_factory=list)  # the parsed result.json files
+    skipped: list[str] = field(default_factory=list)  # "path: why"
+
+
+def find_bundles(roots: Iterable[Path]) -> Iterator[Path]:
+    """Every `<bundle>/result.json` under `roots` (hidden and partial directories are skipped)."""
+    for root in roots:
+        root = Path(root)
+        if (root / RESULT_FILE).is_file():
+            yield root / RESULT_FILE
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not d.startswith(PARTIAL_PREFIX))
+            if RESULT_FILE in filenames:
+                yield Path(dirpath) / RESULT_FILE
+                dirnames[:] = []
+
+
+def load_bundles(roots: Iterable[Path], validate: bool = False) -> LoadReport:
+    """Parse every bundle; one that cannot be read or is not a tinybench result is skipped with the reason."""
+    report = LoadReport()
+    for path in find_bundles(roots):
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            report.skipped.append(f"{path}: unreadable ({exc})")
+            continue
+        if not isinstance(result, dict) or result.get("schema") != SCHEMA_ID:
+            report.skipped.append(f"{path}: not a {SCHEMA_ID} result")
+            continue
+        if validate:
+            from tinybench.result_schema import validation_errors
+
+            problems = validation_errors(result)
+            if problems:
+                report.skipped.append(f"{path}: {problems[0]}")
+                continue
+        result["_bundle"] = str(path.parent)
+        report.bundles.append(result)
+    return report
+
+
+def system_id(result: dict) -> str:
+    """A stable identity for 'the same system' across runs: adapter + system name + options."""
+    target = result["target"]
+    options = json.dumps(target.get("options", {}), sort_keys=True)
+    return f"{target['adapter']}|{target['system'].get('name', '')}|{options}"
+
+
+def rows_of(result: dict) -> Iterator[dict]:
+    target, model, workload = result["target"], result["model"], result["workload"]
+    memory = result.get("memory_bytes", {})
+    base = {
+        "run_id": result["run_id"], "session_id": result.get("session_id"), "created_utc": result.get("created_utc"),
+        "system": target["system"].get("name", ""), "system_id": system_id(result), "target": target["adapter"],
+        "processor": target["system"].get("processor"), "runtime": target["system"].get("runtime"),
+        "workload": workload["id"], "division": model.get("division"), "model_source": model.get("source"),
+        "model_sha256": model.get("sha256"), "trained": model.get("trained"), "model_bytes": model.get("bytes"),
+        "parameters": model.get("parameters"), "macs": model.get("macs"),
+        "arena_used_bytes": memory.get("arena_used"), "origin": result.get("origin", "tinybench"),
+        "bundle": result.get("_bundle"),
+    }
+    for mode, block in result["modes"].items():
+        row = dict(base, mode=mode, status=block["status"], reason=block.get("reason"),
+                   valid_for_submission=block.get("valid_for_submission"))
+        metrics = block.get("metrics", {})
+        value = lambda name: metrics.get(name, {}).get("value")  # noqa: E731
+        if mode == "performance":
+            row.update(latency_ms=value("latency_median"), throughput_inf_per_s=value("throughput_median"))
+            per = block.get("per_inference_latency") or {}
+            row.update(p50_ms=per.get("p50"), p99_ms=per.get("p99"))
+        elif mode == "energy":
+            row.update(energy_uj_per_inf=value("energy_per_inference_median"), power_mw=value("power_average"))
+        elif mode == "accuracy":
+            target_q = block.get("quality_target") or {}
+            row.update(accuracy_top1=value("top1"), accuracy_auc=value("auc"), metric=target_q.get("metric"),
+                       quality_target=target_q.get("minimum"), quality_met=target_q.get("met"))
+        elif mode == "spinup":
+            row.update(spinup_cold_ms=value("spinup_cold_median"), spinup_warm_ms=value("spinup_warm_median"))
+        yield row
+
+
+def to_frame(results: Iterable[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame([row for result in results for row in rows_of(result)], columns=COLUMNS)
+    for column in UNITS:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Float64")
+    for column in BOOL:
+        frame[column] = frame[column].astype("boolean")
+    for column in TEXT:
+        frame[column] = frame[column].astype("string")
+    frame.attrs["units"] = dict(UNITS)
+    return frame
+
+
+def export(frame: pd.DataFrame, path: Path) -> Path:
+    """Write the table as CSV, JSON (records) or Parquet, by `path`'s suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".json":
+        frame.to_json(path, orient="records", indent=1)
+    elif suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        raise ValueError(f"unknown export format '{suffix}' (use .csv, .json or .parquet)")
+    return path
