@@ -112,12 +112,8 @@ def _write_site(root: Path, results: list[dict], skipped: list[str]) -> int:
     common = {"version": __version__, "nav_workloads": [w["id"] for w in workloads], "generated": generated}
     pages = 0
 
-    run_template = env.get_template("run.html")
     sub = dict(common, root="../", standalone=False)
-    for result in results:
-        html = run_template.render(sub, v=run_view(result))
-        (root / "runs" / f"{result['run_id']}.html").write_text(html, encoding="utf-8")
-        pages += 1
+    pages += _write_run_pages(root / "runs", results, sub)
 
     boards = {}
     board_template = env.get_template("leaderboard.html")
@@ -151,6 +147,36 @@ def _write_site(root: Path, results: list[dict], skipped: list[str]) -> int:
     (root / "index.html").write_text(env.get_template("index.html").render(
         top, workloads=summary, n_results=len(results), n_systems=len(systems), skipped=skipped), encoding="utf-8")
     return pages + 3
+
+
+_FORKED: tuple[list[dict], Path, dict] | None = None  # what forked workers render from
+
+
+def _render_runs(bounds: tuple[int, int]) -> int:
+    results, folder, context = _FORKED
+    template = environment().get_template("run.html")
+    for result in results[bounds[0]:bounds[1]]:
+        html = template.render(context, v=run_view(result))
+        (folder / f"{result['run_id']}.html").write_text(html, encoding="utf-8")
+    return bounds[1] - bounds[0]
+
+
+def _write_run_pages(folder: Path, results: list[dict], context: dict) -> int:
+    """One page per run, rendered by as many forked processes as there are cores (run pages are independent)."""
+    global _FORKED
+    import multiprocessing
+
+    workers = min(os.cpu_count() or 1, 8)
+    _FORKED = (results, folder, context)
+    try:
+        if workers < 2 or len(results) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+            return _render_runs((0, len(results)))
+        step = -(-len(results) // (workers * 4))
+        chunks = [(i, min(i + step, len(results))) for i in range(0, len(results), step)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return sum(pool.map(_render_runs, chunks))
+    finally:
+        _FORKED = None
 
 
 def _workloads(results: list[dict]) -> list[dict]:
