@@ -61,6 +61,7 @@ def cli() -> None:
 @click.option("--min-window-s", type=float, default=None, help="Override the minimum window length (s).")
 @click.option("--port", default=None, help="serial: the DUT's serial port (or an emulator's pty).")
 @click.option("--baud", default=None, help="serial: baud rate, or per mode: performance=115200,accuracy=921600.")
+@click.option("--accel", default=None, help="simaccel: accelerator preset (mcu-npu, edge-npu) or TOML path.")
 @click.option("--threads", type=int, default=None, help="host: interpreter threads (default 1).")
 @click.option("--xnnpack/--no-xnnpack", default=None, help="host: use LiteRT's XNNPACK delegate (default on).")
 @click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
@@ -74,7 +75,7 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
-        windows: int | None, min_window_s: float | None, port: str | None, baud: str | None,
+        windows: int | None, min_window_s: float | None, port: str | None, baud: str | None, accel: str | None,
         threads: int | None, xnnpack: bool | None,
         target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], with_report: bool,
         as_json: bool) -> None:
@@ -89,6 +90,8 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
     from tinybench.runner import RunPlan, execute
 
     options = _key_values(target_options, "--target-option")
+    if accel is not None:
+        options["accel"] = accel
     if port is not None:
         options["port"] = port
     if baud is not None:

@@ -103,6 +103,11 @@ def open_energy_source(plan: RunPlan, target: Target) -> EnergySource:
         return EnergySource()
     if Capability.ENERGY not in target.capabilities:
         return EnergySource(unavailable=f"target '{target.name}' cannot be measured by a power monitor")
+    if getattr(target, "self_reported_energy", False) and plan.power is None:
+        from tinybench.targets.power.target_model import TargetModelEnergy
+
+        monitor = TargetModelEnergy(target)
+        return EnergySource(monitor, monitor.open())
     name = plan.power or target.default_power_monitor
     if name is None:
         return EnergySource(unavailable=f"no power monitor for target '{target.name}' (use --power lpm01a|joulescope)")
@@ -189,6 +194,8 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
     progress.note(f"{workload.id}: {model.source} model, {', '.join(plan.modes)}")
     load_phases: dict[str, float] = {}
     memory: dict[str, int] = {"model": model.size_bytes}
+    load_details: dict = {}
+    load_tables: dict = {}
     for mode in plan.modes:
         if interrupted:
             outcomes[mode] = ModeOutcome(mode=mode, status="interrupted", reason="the run was interrupted")
@@ -200,6 +207,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
                 report = target.load(model)
                 load_phases = dict(report.phases_s)
                 memory.update(report.memory_bytes)
+                load_details, load_tables = dict(report.details), dict(report.tables)
             outcomes[mode] = _run_mode(mode, plan, target, job, inputs, progress, energy)
         except TinybenchError as exc:
             errors.append(f"{mode}: {exc.one_line()}")
@@ -210,6 +218,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
             outcomes[mode] = ModeOutcome(mode=mode, status="interrupted", reason="the run was interrupted")
         log.info("%s: %s in %.1f s%s", mode, outcomes[mode].status, time.perf_counter() - started,
                  f" ({outcomes[mode].reason})" if outcomes[mode].reason else "")
+    extra_files = {name.split(".")[0]: writer.write_table(name, table) for name, table in load_tables.items()}
     modes_json = {}
     for mode, outcome in outcomes.items():
         files = {name.split(".")[0]: writer.write_table(name, table) for name, table in outcome.tables.items()}
@@ -239,7 +248,8 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
         "valid_for_submission": valid,
         "environment": environment.capture(),
         "errors": errors,
-        "files": {},
+        "files": extra_files,
+        **load_details,
     }
     bundle = writer.commit(result)
     if interrupted:

@@ -71,4 +71,5 @@ def run_view(result: dict) -> dict:
         "rules": result.get("rules", {}), "dataset": result.get("dataset", {}),
         "memory": result.get("memory_bytes", {}), "errors": result.get("errors", []),
         "environment": result.get("environment", {}),
+        "simulation": result.get("simulation"),
     }

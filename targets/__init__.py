@@ -18,6 +18,7 @@ TARGETS: Registry[type[Target]] = Registry(
         "host": "tinybench.targets.host:HostTarget",
         "tflm": "tinybench.targets.tflm:TflmTarget",
         "serial": "tinybench.targets.serial_target:SerialTarget",
+        "simaccel": "tinybench.targets.simaccel.target:SimAccelTarget",
     },
 )
 

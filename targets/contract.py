@@ -72,10 +72,16 @@ class ModelInput:
 
 @dataclass(frozen=True)
 class LoadReport:
-    """Phases of making a model runnable, in the order they happened (seconds)."""
+    """Phases of making a model runnable, in the order they happened (seconds).
+
+    `details` go into the bundle's result.json (e.g. a simulator's per-layer figures),
+    `tables` become files of the bundle (name → DataFrame).
+    """
 
     phases_s: dict[str, float]
     memory_bytes: dict[str, int] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

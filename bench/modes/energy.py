@@ -142,7 +142,9 @@ def _outcome(rows: list[dict], traces: list[pd.DataFrame], info: MonitorInfo, ru
         RuleCheck("windows", len(table) >= 5, f"{len(table)} windows (at least 5 required)"),
         RuleCheck("window_duration", shortest >= 10.0, f"shortest window {shortest:.3f} s (each must be ≥ 10 s)"),
     ]
-    if info.sample_rate_hz is None:
+    if info.details.get("kind") == "model":
+        checks.append(RuleCheck("instrument", False, f"{info.instrument}: energy is modelled, not measured"))
+    elif info.sample_rate_hz is None:
         checks.append(RuleCheck("instrument", False, f"{info.instrument} reads a counter, not a timestamped "
                                 "sample stream: the window includes host activity (not a MLPerf Tiny measurement)"))
     tables = {"energy_windows.csv": table}
