@@ -1,0 +1,214 @@
+"""Reading an untrusted submission (tar, tar.gz, zip, or a directory) into a private temp dir.
+
+Nothing from the submission is executed, nothing is extracted with `extractall`, and no
+link is ever followed. Refused, each with a precise reason: absolute paths, `..`,
+symlinks, hardlinks, device files and FIFOs, names that are not plain UTF-8, paths nested
+deeper than `max_depth`, more than `max_files` entries, a file above `max_file_bytes`, or
+more than `max_total_bytes` in all (counted on the bytes actually written, so a
+compression bomb stops at the limit). Files are created with O_EXCL | O_NOFOLLOW inside the
+temporary directory, so nothing outside it can be touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from tinybench.reports.safe_json import Refusal
+
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_total_bytes: int = 512 * 1024 * 1024
+    max_file_bytes: int = 256 * 1024 * 1024
+    max_files: int = 10_000
+    max_depth: int = 12
+
+
+@dataclass
+class Member:
+    name: str
+    kind: str  # "file", "dir", or what it is when refused ("symlink", "hardlink", "device", …)
+    size: int
+    open: object = None  # callable → binary stream, for files
+
+
+def check_name(name: str, limits: Limits) -> PurePosixPath:
+    if not name or "\x00" in name:
+        raise Refusal(f"entry with an empty or NUL-containing name: {name!r}")
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        raise Refusal(f"{name}: absolute path")
+    path = PurePosixPath(name.replace("\\", "/"))
+    parts = [p for p in path.parts if p not in ("", ".")]
+    if ".." in parts:
+        raise Refusal(f"{name}: path traversal ('..')")
+    if len(parts) > limits.max_depth:
+        raise Refusal(f"{name}: nested {len(parts)} levels deep (limit {limits.max_depth})")
+    return PurePosixPath(*parts) if parts else PurePosixPath(".")
+
+
+def _tar_members(path: Path) -> Iterator[Member]:
+    try:
+        archive = tarfile.open(path, "r:*")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise Refusal(f"{path.name}: not a readable tar archive ({exc})") from exc
+    with archive:
+        try:
+            for info in archive:
+                if info.issym():
+                    yield Member(info.name, "symlink", 0)
+                elif info.islnk():
+                    yield Member(info.name, "hardlink", 0)
+                elif info.ischr() or info.isblk():
+                    yield Member(info.name, "device", 0)
+                elif info.isfifo():
+                    yield Member(info.name, "fifo", 0)
+                elif info.isdir():
+                    yield Member(info.name, "dir", 0)
+                elif info.isreg():
+                    yield Member(info.name, "file", info.size, lambda i=info: archive.extractfile(i))
+                else:
+                    yield Member(info.name, "special entry", 0)
+        except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+            raise Refusal(f"{path.name}: corrupt tar archive ({exc})") from exc
+
+
+def _zip_members(path: Path) -> Iterator[Member]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Refusal(f"{path.name}: not a readable zip archive ({exc})") from exc
+    with archive:
+        for info in archive.infolist():
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                yield Member(info.filename, "symlink", 0)
+            elif mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                yield Member(info.filename, "device", 0)
+            elif info.is_dir():
+                yield Member(info.filename, "dir", 0)
+            else:
+                yield Member(info.filename, "file", info.file_size, lambda i=info: archive.open(i))
+
+
+def _dir_members(root: Path) -> Iterator[Member]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in sorted(dirnames + filenames):
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
+                yield Member(rel, "symlink", 0)
+            elif stat.S_ISDIR(st.st_mode):
+                yield Member(rel, "dir", 0)
+            elif stat.S_ISREG(st.st_mode):
+                if st.st_nlink > 1:
+                    yield Member(rel, "hardlink", 0)
+                else:
+                    yield Member(rel, "file", st.st_size, lambda p=full: open(p, "rb"))  # noqa: SIM115
+            elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+                yield Member(rel, "device", 0)
+            else:
+                yield Member(rel, "special entry", 0)
+        dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+
+
+def members(path: Path) -> Iterator[Member]:
+    path = Path(path)
+    if path.is_symlink():
+        raise Refusal(f"{path}: the submission itself is a symlink")
+    if path.is_dir():
+        return _dir_members(path)
+    if not path.is_file():
+        raise Refusal(f"{path}: no such file or directory")
+    if zipfile.is_zipfile(path):
+        return _zip_members(path)
+    return _tar_members(path)
+
+
+class SafeTree:
+    """The submission's files, copied into a private temporary directory (a context manager)."""
+
+    def __init__(self, source: Path, limits: Limits | None = None) -> None:
+        self.source = Path(source)
+        self.limits = limits or Limits()
+        self._tmp = tempfile.TemporaryDirectory(prefix="tinybench-submission-")
+        self.root = Path(self._tmp.name) / "submission"
+        self.root.mkdir()
+        self.files: list[str] = []
+
+    def __enter__(self) -> SafeTree:
+        try:
+            self._copy_all()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+    def _copy_all(self) -> None:
+        total = count = 0
+        for member in members(self.source):
+            rel = check_name(member.name, self.limits)
+            if member.kind not in ("file", "dir"):
+                raise Refusal(f"{member.name}: {member.kind}s are not allowed in a submission")
+            count += 1
+            if count > self.limits.max_files:
+                raise Refusal(f"more than {self.limits.max_files} entries")
+            if str(rel) == ".":
+                continue
+            target = self.root / rel
+            if member.kind == "dir":
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            if member.size > self.limits.max_file_bytes:
+                raise Refusal(f"{member.name}: {member.size} bytes exceeds the per-file limit of "
+                              f"{self.limits.max_file_bytes}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = self._write(member, target, self.limits.max_total_bytes - total)
+            total += written
+            self.files.append(rel.as_posix())
+
+    def _write(self, member: Member, target: Path, budget: int) -> int:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(target, flags, 0o600)
+        except FileExistsError as exc:
+            raise Refusal(f"{member.name}: appears twice in the submission") from exc
+        written = 0
+        with os.fdopen(fd, "wb") as out:
+            stream: BinaryIO = member.open()
+            try:
+                while chunk := stream.read(CHUNK):
+                    written += len(chunk)
+                    if written > self.limits.max_file_bytes:
+                        raise Refusal(f"{member.name}: expands past the per-file limit of {self.limits.max_file_bytes} bytes")
+                    if written > budget:
+                        raise Refusal(f"the submission expands past {self.limits.max_total_bytes} bytes "
+                                      f"(at {member.name})")
+                    out.write(chunk)
+            except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
+                raise Refusal(f"{member.name}: cannot be read from the archive ({exc})") from exc
+            finally:
+                stream.close()
+        return written
+
+
+def copy_tree(src: Path, dest: Path) -> None:
+    """Copy a checked tree (regular files and directories only)."""
+    shutil.copytree(src, dest, symlinks=False)
