@@ -78,6 +78,11 @@ class BundleWriter:
             atomic_write_bytes(path, table.to_csv(index=False).encode("utf-8"))
         return name
 
+    def write_file(self, name: str, content: bytes) -> str:
+        """Write a file of the bundle (e.g. evidence an import keeps); returns its name."""
+        atomic_write_bytes(self.partial_dir / name, content)
+        return name
+
     def commit(self, result: dict) -> Path:
         """Validate and write `result.json`, then publish the bundle under its final name."""
         result = dict(result, files=dict(self.files, **result.get("files", {})))

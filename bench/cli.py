@@ -332,12 +332,15 @@ def report_build(results_dirs: tuple[Path, ...], submissions_dir: Path | None, o
     for folder in results_dirs:
         if not folder.exists():
             raise TinybenchError(f"results folder not found: {folder}")
-    extra = []
+    extra, history = [], []
     if submissions_dir is not None:
-        from tinybench.reports.submissions_feed import accepted_results
+        from tinybench.reports.submissions_feed import read_submissions
 
-        extra = accepted_results(submissions_dir)
-    built = build_site(results_dirs, out_dir, extra_results=extra)
+        feed = read_submissions(submissions_dir)
+        extra, history = feed.results, feed.history
+        for entry in history:
+            click.echo(f"submission {entry['source']}: {entry['status']}", err=True)
+    built = build_site(results_dirs, out_dir, extra_results=extra, history=history)
     for problem in built.skipped:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(f"built {built.pages} pages from {built.bundles} results in {built.seconds:.2f} s: {built.out / 'index.html'}")
@@ -360,6 +363,73 @@ def report_export(results_dirs: tuple[Path, ...], dest: Path) -> None:
     for problem in loaded.skipped:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(f"wrote {len(frame)} rows from {len(loaded.bundles)} bundles to {dest}")
+
+
+@cli.group()
+def submit() -> None:
+    """Vendor submissions: pack results, check a submission."""
+
+
+@submit.command("pack")
+@click.option("--results", "results_dirs", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="Result bundles to submit (folders; repeatable).")
+@click.option("--org", "organization", required=True, help="Submitting organization (letters, digits, _ . -).")
+@click.option("--system", "system_file", type=click.Path(path_type=Path), default=None,
+              help="System description JSON (tinybench.system/1); default: made from the bundles.")
+@click.option("--status", type=click.Choice(["available", "preview", "rdi"]), default="available", show_default=True)
+@click.option("--revision", type=int, default=1, show_default=True, help="Revision (a higher one supersedes).")
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Archive to write (.tar.gz).")
+def submit_pack(results_dirs: tuple[Path, ...], organization: str, system_file: Path | None, status: str,
+                revision: int, out_file: Path) -> None:
+    """Pack result bundles into a submission archive (MLPerf Tiny layout + SHA-256 manifest)."""
+    from tinybench.reports.submission_pack import pack
+
+    if revision < 1:
+        raise TinybenchError("--revision must be at least 1")
+    click.echo(f"wrote {pack(results_dirs, out_file, organization, system_file, revision, status)}")
+
+
+@submit.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict and every problem as JSON.")
+def submit_check(path: Path, as_json: bool) -> None:
+    """Check a submission (archive or folder): exit 0 only if it is acceptable.
+
+    Never executes anything from it; refuses links, path traversal, device files, oversized or
+    deeply nested content and malformed JSON; recomputes every published figure from its samples.
+    """
+    from tinybench.reports.submission_check import check_submission
+
+    if not path.exists() and not path.is_symlink():
+        raise TinybenchError(f"no such submission: {path}")
+    report = check_submission(path)
+    click.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
+    if not report.accepted:
+        sys.exit(EXIT_FAILURE)
+
+
+@cli.group("import")
+def import_() -> None:
+    """Bring results from elsewhere onto the leaderboard."""
+
+
+@import_.command("mlperf-tiny")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("tinybench-results/imported"),
+              show_default=True, help="Where the imported result bundles go.")
+def import_mlperf_tiny(source: Path, out_dir: Path) -> None:
+    """Import MLCommons runner sessions (results.txt, results.json, log.txt) or a published
+    MLPerf Tiny results repository ({closed,open}/<org>/results/<system>/<model>/<mode>/)."""
+    from tinybench.reports.mlperf_import import import_results
+
+    if not source.exists():
+        raise TinybenchError(f"no such folder: {source}")
+    imported = import_results(source, out_dir)
+    for problem in imported.skipped:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(f"imported {len(imported.bundles)} results into {out_dir}")
+    if not imported.bundles:
+        sys.exit(EXIT_FAILURE)
 
 
 @cli.group()

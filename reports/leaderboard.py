@@ -37,6 +37,7 @@ class Row:
     division: str
     model_source: str
     created: str
+    origin: str = "tinybench"
     cells: dict[str, Cell] = field(default_factory=dict)
     valid: bool = False
     runs: list[str] = field(default_factory=list)
@@ -68,6 +69,7 @@ def leaderboard(results: list[dict], workload: str) -> list[Row]:
             for column, *_ in COLUMNS:
                 row.cells[column] = Cell(None, NOT_MEASURED, note="no run measured it")
         row.created = result["created_utc"]
+        row.origin = result.get("origin", "tinybench")
         row.runs.append(result["run_id"])
         for column, _, unit, source in COLUMNS:
             if source is None:

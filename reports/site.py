@@ -71,7 +71,8 @@ def render_run(result: dict, standalone: bool = False) -> str:
     return environment().get_template("run.html").render(context)
 
 
-def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | None = None) -> SiteReport:
+def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | None = None,
+               history: list[dict] | None = None) -> SiteReport:
     started = time.perf_counter()
     loaded = load_bundles(roots)
     results = loaded.bundles + list(extra_results or [])
@@ -81,7 +82,7 @@ def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | Non
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        pages = _write_site(staging, results, loaded.skipped)
+        pages = _write_site(staging, results, loaded.skipped, history or [])
         (staging / SITE_MARKER).write_text("built by tinybench\n")
         _swap(staging, out)
     except BaseException:
@@ -100,7 +101,7 @@ def _swap(staging: Path, out: Path) -> None:
         os.replace(staging, out)
 
 
-def _write_site(root: Path, results: list[dict], skipped: list[str]) -> int:
+def _write_site(root: Path, results: list[dict], skipped: list[str], history: list[dict]) -> int:
     env = environment()
     (root / "assets").mkdir()
     (root / "assets" / "site.css").write_text(asset("site.css"), encoding="utf-8")
@@ -145,7 +146,8 @@ def _write_site(root: Path, results: list[dict], skipped: list[str]) -> int:
     summary = [dict(w, systems=len(boards[w["id"]]), best_latency=_best(boards[w["id"]], "latency"),
                     best_energy=_best(boards[w["id"]], "energy")) for w in workloads]
     (root / "index.html").write_text(env.get_template("index.html").render(
-        top, workloads=summary, n_results=len(results), n_systems=len(systems), skipped=skipped), encoding="utf-8")
+        top, workloads=summary, n_results=len(results), n_systems=len(systems), skipped=skipped, history=history),
+        encoding="utf-8")
     return pages + 3
 
 

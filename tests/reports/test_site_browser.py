@@ -26,6 +26,23 @@ def site(tmp_path_factory):
     for threads in ("1", "2"):
         subprocess.run([sys.executable, "-m", "tinybench", "run", "-w", "kws01,ad01", "--quick", "--threads", threads,
                         "--out", str(results)], check=True, capture_output=True, env=env, timeout=600)
+    # an accuracy run too (a trained model; the confusion matrix and per-class table get rendered)
+    from tinybench.workloads import get_workload
+    import numpy as np
+
+    data = root / "data"
+    data.mkdir()
+    w, rng = get_workload("kws01"), np.random.default_rng(3)
+    rows = []
+    for i in range(12):
+        (data / f"s{i}.bin").write_bytes(w.synthetic_raw(rng).tobytes())
+        rows.append(f"s{i}.bin,12,{i % 12}")
+    (data / "y_labels.csv").write_text("\n".join(rows) + "\n")
+    trained = root / "trained.tflite"  # the built-in model file, declared as a user's (trained) model
+    shutil.copy(Path(__file__).resolve().parents[2] / "workloads" / "builtin" / "kws01.tflite", trained)
+    subprocess.run([sys.executable, "-m", "tinybench", "run", "-w", "kws01", "--model", str(trained), "-m", "accuracy",
+                    "--data", str(data), "--out", str(results / "acc")], check=True, capture_output=True, env=env,
+                   timeout=600)
     source = sorted(p for p in results.iterdir() if "kws01" in p.name)[0]
     evil = results / "20991231T000000Z-evil-kws01-000000"
     shutil.copytree(source, evil)
