@@ -194,6 +194,9 @@ def models_list() -> None:
         entry = built.get(name)
         builtin = (f"builtin {entry['bytes']:>7} B, {entry['parameters']:>7} params, {entry['macs']:>10} MACs (untrained)"
                    if entry else "builtin: none")
+        if w.reference is None:
+            click.echo(f"{name:7} {builtin} | no official reference model")
+            continue
         ref = find_reference(w)
         click.echo(f"{name:7} {builtin} | reference {w.reference.filename}: {'available' if ref else 'not fetched'}")
 
@@ -228,6 +231,37 @@ def models_build(workloads: str | None, out_dir: Path | None) -> None:
     click.echo(f"wrote {target_dir / 'manifest.json'}")
 
 
+@models.command("train")
+@click.argument("workload", type=click.Choice(["det01"]))
+@click.option("--data", required=True, type=click.Path(path_type=Path), help="KITTI object folder (image_2/, label_2/).")
+@click.option("--split", default=None, help="A file of image ids to train on (default: every image).")
+@click.option("--epochs", type=int, default=60, show_default=True)
+@click.option("--batch", type=int, default=16, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("trained-models"), show_default=True)
+def models_train(workload: str, data: Path, split: str | None, epochs: int, batch: int, out_dir: Path) -> None:
+    """Train a model from its recipe (needs the `train` extra) and write it, int8, with its manifest.
+
+    det01: the KITTI detector, trained on the given split, quantized with a calibration subset.
+    Use it with: tinybench run -w det01 --model OUT/det01.tflite
+    """
+    from tinybench.workloads.recipes import import_tensorflow
+
+    if epochs < 1 or batch < 1:
+        raise TinybenchError("--epochs and --batch must be at least 1")
+    import_tensorflow()
+    from tinybench.workloads.recipes.quiet import quiet_native_output
+    from tinybench.workloads.recipes.train_detector import train_det01
+
+    def report(epoch: int, loss: float) -> None:
+        click.echo(f"epoch {epoch}/{epochs}: loss {loss:.4f}", err=True)
+
+    with quiet_native_output():
+        entry = train_det01(data, out_dir, split, epochs, batch, on_epoch=None)
+    report(epochs, entry["training"]["final_loss"])
+    click.echo(f"wrote {out_dir / 'det01.tflite'} ({entry['bytes']} bytes, {entry['parameters']} parameters, "
+               f"{entry['macs']} MACs) and {out_dir / 'manifest.json'}")
+
+
 @models.command("fetch")
 @click.option("--workload", "-w", "workloads", default=None, help="Comma-separated workloads (default: all).")
 @click.option("--from", "mirror", type=click.Path(path_type=Path), default=None,
@@ -245,7 +279,7 @@ def models_fetch(workloads: str | None, mirror: Path | None, force: bool) -> Non
     from tinybench.workloads import WORKLOADS
     from tinybench.workloads.reference_fetch import fetch
 
-    selected = _split(workloads) or tuple(WORKLOADS.names())
+    selected = _split(workloads) or tuple(n for n in WORKLOADS.names() if WORKLOADS.get(n).reference is not None)
     targets_ = [WORKLOADS.get(name) for name in selected]
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=stderr,
                   transient=True) as bar:

@@ -76,7 +76,8 @@ def mode_summary(mode: str, block: dict) -> str:
     if mode == "accuracy":
         target = block["quality_target"]
         name, value = next(iter(m.items()))
-        shown = f"top-1 {value['value']:.2%}" if name == "top1" else f"AUC {value['value']:.4f}"
+        shown = {"top1": f"top-1 {value['value']:.2%}", "auc": f"AUC {value['value']:.4f}"}.get(
+            name, f"Car AP|R40 (moderate) {value['value']:.2%}")
         verdict = "meets" if target["met"] else "misses"
         unread = f", {block['unreadable']} unreadable" if block["unreadable"] else ""
         return f"{shown} over {block['samples']} samples{unread} ({verdict} the {target['minimum']:g} target)"

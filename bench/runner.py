@@ -305,5 +305,9 @@ def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs
     if mode == "accuracy":
         if job.dataset is None:
             return ModeOutcome.not_measured("accuracy", "no labelled dataset was given (--data)")
+        if workload.metric == "kitti_ap":
+            from tinybench.modes.detection_accuracy import run_detection_accuracy
+
+            return run_detection_accuracy(target, workload, model, job.dataset, len(job.dataset), progress)
         return run_accuracy(target, workload, model, job.dataset, len(job.dataset), progress)
     raise UnknownNameError(f"unknown mode '{mode}'")

@@ -49,6 +49,9 @@ def _accuracy_cell(block: dict, run_id: str) -> Cell:
     if "top1" in metrics:
         value = metrics["top1"]["value"]
         text = percent(value)
+    elif "car_ap_r40_moderate" in metrics:
+        value = metrics["car_ap_r40_moderate"]["value"]
+        text = f"Car AP {percent(value)}"
     else:
         value = metrics["auc"]["value"]
         text = f"AUC {value:.4f}"

@@ -107,7 +107,8 @@ def rows_of(result: dict) -> Iterator[dict]:
             row.update(energy_uj_per_inf=value("energy_per_inference_median"), power_mw=value("power_average"))
         elif mode == "accuracy":
             target_q = block.get("quality_target") or {}
-            row.update(accuracy_top1=value("top1"), accuracy_auc=value("auc"), metric=target_q.get("metric"),
+            row.update(accuracy_top1=value("top1"), accuracy_auc=value("auc"),
+                       accuracy_car_ap_r40_moderate=value("car_ap_r40_moderate"), metric=target_q.get("metric"),
                        quality_target=target_q.get("minimum"), quality_met=target_q.get("met"))
         elif mode == "spinup":
             row.update(spinup_cold_ms=value("spinup_cold_median"), spinup_warm_ms=value("spinup_warm_median"))

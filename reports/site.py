@@ -215,7 +215,9 @@ def _systems(results: list[dict]) -> list[dict]:
         acc = modes.get("accuracy", {})
         acc_metrics = acc.get("metrics", {}) if acc.get("status") == "measured" else {}
         accuracy_text = (percent(acc_metrics["top1"]["value"]) if "top1" in acc_metrics else
-                         f"AUC {acc_metrics['auc']['value']:.4f}" if "auc" in acc_metrics else NOT_MEASURED)
+                         f"AUC {acc_metrics['auc']['value']:.4f}" if "auc" in acc_metrics else
+                         f"Car AP {percent(acc_metrics['car_ap_r40_moderate']['value'])}"
+                         if "car_ap_r40_moderate" in acc_metrics else NOT_MEASURED)
         system["runs"].append({
             "run_id": result["run_id"], "created": result["created_utc"], "workload": result["workload"]["id"],
             "model": f"{result['model']['source']} ({result['model']['division']})",

@@ -290,7 +290,8 @@ def _closed_rules(result: dict, path: str, mode: str, block: dict, report: Check
     from tinybench.workloads import WORKLOADS
 
     if workload["id"] in WORKLOADS.names():  # trust the registry, not the submission, for the pinned hash
-        reference = WORKLOADS.get(workload["id"]).reference.sha256
+        registered = WORKLOADS.get(workload["id"]).reference
+        reference = registered.sha256 if registered is not None else None
     if model["source"] != "reference" or model["sha256"] != reference:
         report.add(path, "closed", f"closed division requires the reference model (SHA-256 {reference}); "
                                    f"this result used {model['sha256']}")

@@ -235,3 +235,38 @@ def spectrogram_dir(tmp_path, rng):
         return root
 
     return make
+
+
+@pytest.fixture
+def kitti_dir(tmp_path, rng):
+    """make(images) → a KITTI object folder: 1242×375 PNGs with cars and pedestrians drawn as
+    rectangles, their label lines (15 fields), a DontCare region, and a split file."""
+    from PIL import Image, ImageDraw
+
+    def line(kind, box, truncated=0.0, occluded=0):
+        return f"{kind} {truncated:.2f} {occluded} -1.57 {box[0]:.2f} {box[1]:.2f} {box[2]:.2f} {box[3]:.2f} " \
+               "1.50 1.60 3.90 1.00 1.70 20.00 -1.50"
+
+    def make(images: int = 8) -> Path:
+        root = tmp_path / "kitti"
+        (root / "image_2").mkdir(parents=True)
+        (root / "label_2").mkdir()
+        for i in range(images):
+            img = Image.fromarray(rng.integers(20, 60, (375, 1242, 3), dtype=np.uint8))
+            draw = ImageDraw.Draw(img)
+            lines = []
+            for _ in range(int(rng.integers(1, 4))):
+                x, y = float(rng.uniform(50, 1000)), float(rng.uniform(150, 250))
+                w, h = float(rng.uniform(90, 200)), float(rng.uniform(45, 90))
+                draw.rectangle([x, y, x + w, y + h], fill=(200, 40, 40))
+                lines.append(line("Car", (x, y, x + w, y + h)))
+            x, y = float(rng.uniform(50, 1100)), float(rng.uniform(120, 200))
+            draw.rectangle([x, y, x + 30, y + 80], fill=(40, 200, 40))
+            lines.append(line("Pedestrian", (x, y, x + 30, y + 80), occluded=1))
+            lines.append("DontCare -1 -1 -10 1100.00 100.00 1240.00 160.00 -1 -1 -1 -1000 -1000 -1000 -10")
+            img.save(root / "image_2" / f"{i:06d}.png")
+            (root / "label_2" / f"{i:06d}.txt").write_text("\n".join(lines) + "\n")
+        (root / "val.txt").write_text("\n".join(f"{i:06d}" for i in range(0, images, 2)) + "\n")
+        return root
+
+    return make

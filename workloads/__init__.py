@@ -18,6 +18,7 @@ WORKLOADS: Registry[Workload] = Registry(
         "ic01": "tinybench.workloads.ic01:WORKLOAD",
         "ic02": "tinybench.workloads.ic02:WORKLOAD",
         "ad01": "tinybench.workloads.ad01:WORKLOAD",
+        "det01": "tinybench.workloads.det01:WORKLOAD",
     },
 )
 

@@ -96,10 +96,11 @@ def load_model(path: Path, workload: Workload, source: str, trained: bool,
 def check_fits_workload(model: ModelArtifact, workload: Workload) -> None:
     """Raise a :class:`ModelError` if the model's tensors cannot serve `workload`."""
     where = str(model.path) if model.path else f"{model.source} model"
-    if len(model.graph.inputs) != 1 or len(model.graph.outputs) != 1:
+    wanted_outputs = 1 + len(workload.extra_outputs)
+    if len(model.graph.inputs) != 1 or len(model.graph.outputs) != wanted_outputs:
         raise ModelError(
             f"{where} has {len(model.graph.inputs)} inputs and {len(model.graph.outputs)} outputs; "
-            f"workload {workload.id} needs exactly one of each"
+            f"workload {workload.id} needs one input and {wanted_outputs} output{'s' if wanted_outputs > 1 else ''}"
         )
     got, want = model.input, workload.input
     if _batchless(got.shape) != _batchless(want.shape):
@@ -111,11 +112,12 @@ def check_fits_workload(model: ModelArtifact, workload: Workload) -> None:
         raise ModelError(f"{where} takes {got.dtype} input; tinybench feeds int8, uint8 or float32")
     if got.dtype != "float32" and got.quantization is None:
         raise ModelError(f"{where} has an integer input without per-tensor quantization parameters")
-    out, want_out = model.output, workload.output
-    if _batchless(out.shape) != _batchless(want_out.shape):
-        raise ModelError(
-            f"{where} produces output {out.describe()}, but workload {workload.id} expects {want_out.describe()}"
-        )
+    got_shapes = sorted(_batchless(t.shape) for t in model.graph.outputs)
+    want = [workload.output, *workload.extra_outputs]
+    if got_shapes != sorted(_batchless(t.shape) for t in want):
+        shown = ", ".join(t.spec().describe() for t in model.graph.outputs)
+        raise ModelError(f"{where} produces {shown}, but workload {workload.id} expects "
+                         f"{', '.join(t.describe() for t in want)}")
 
 
 def _batchless(shape: tuple[int, ...]) -> tuple[int, ...]:

@@ -23,6 +23,6 @@ def resolve_model(choice: str, workload: Workload, download: bool = False) -> Mo
     # A byte-identical copy of the official model is the reference model.
     path = Path(choice).expanduser()
     model = load_model(path, workload, source="user", trained=True)
-    if model.sha256 == workload.reference.sha256:
+    if workload.reference is not None and model.sha256 == workload.reference.sha256:
         model = load_model(path, workload, source="reference", trained=True)
     return model

@@ -26,11 +26,19 @@ def cache_dir() -> Path:
     return Path(base) / "tinybench"
 
 
+def require_reference(workload: Workload) -> None:
+    if workload.reference is None:
+        raise ModelError(f"workload {workload.id} has no official reference model",
+                         hint="use --model builtin, or a model you trained (tinybench models train)")
+
+
 def cached_path(workload: Workload) -> Path:
+    require_reference(workload)
     return cache_dir() / "models" / workload.reference.sha256 / workload.reference.filename
 
 
 def mirror_candidates(workload: Workload, mirror: Path | None = None) -> list[Path]:
+    require_reference(workload)
     root = mirror if mirror is not None else (Path(os.environ[ENV_MIRROR]) if os.environ.get(ENV_MIRROR) else None)
     if root is None:
         return []
@@ -40,6 +48,8 @@ def mirror_candidates(workload: Workload, mirror: Path | None = None) -> list[Pa
 
 def find_reference(workload: Workload) -> Path | None:
     """The first existing copy of the reference model file (not yet verified)."""
+    if workload.reference is None:
+        return None
     for path in [cached_path(workload), *mirror_candidates(workload)]:
         if path.is_file():
             return path
@@ -51,6 +61,7 @@ def reference_model(workload: Workload, download: bool = False) -> ModelArtifact
 
     With `download`, a model found in neither is fetched from its pinned URL first.
     """
+    require_reference(workload)
     path = find_reference(workload)
     if path is None and download:
         from tinybench.workloads.reference_fetch import fetch

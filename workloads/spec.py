@@ -106,6 +106,8 @@ class QualityTarget:
     def describe(self) -> str:
         if self.metric == "top1":
             return f"top-1 ≥ {self.minimum:.0%}"
+        if self.metric == "kitti_ap":
+            return f"Car AP|R40 (moderate) ≥ {self.minimum:.0%}"
         return f"{self.metric.upper()} ≥ {self.minimum:g}"
 
 
@@ -121,11 +123,12 @@ class Workload:
     output: TensorSpec  # model output with the reference quantization
     raw_input: RawInput
     labels: tuple[str, ...]
-    metric: str  # "top1" or "auc"
+    metric: str  # "top1", "auc" or "kitti_ap"
     quality_target: QualityTarget
-    reference: ReferenceModel
+    reference: ReferenceModel | None  # None: no official model exists (det01)
     builtin_model: str  # file name under tinybench/workloads/builtin/
     datasets: tuple[str, ...] = field(default=())
+    extra_outputs: tuple[TensorSpec, ...] = field(default=())  # further model outputs (det01: boxes)
 
     def to_model_input(self, raw: np.ndarray, model_input: TensorSpec) -> np.ndarray:
         """Pre-process one raw sample into the model's input tensor (batch of 1). Untimed."""
@@ -158,6 +161,8 @@ class Workload:
             "labels": list(self.labels),
             "metric": self.metric,
             "quality_target": {"metric": self.quality_target.metric, "minimum": self.quality_target.minimum},
-            "reference_model": {"file": self.reference.filename, "url": self.reference.url,
-                                "sha256": self.reference.sha256, "bytes": self.reference.size_bytes},
+            "reference_model": None if self.reference is None else {
+                "file": self.reference.filename, "url": self.reference.url, "sha256": self.reference.sha256,
+                "bytes": self.reference.size_bytes},
+            "extra_outputs": [o.to_json() for o in self.extra_outputs],
         }

@@ -14,6 +14,7 @@ LAYOUTS = {
     "ic01": "an EEMBC folder, or CIFAR-10 python or binary batches",
     "ic02": "an EEMBC folder, or CIFAR-10 python or binary batches",
     "ad01": "an EEMBC folder, or a folder of normal_*/anomaly_* .bin spectrogram files",
+    "det01": "a KITTI object folder (image_2/ and label_2/)",
 }
 
 
@@ -26,6 +27,10 @@ def open_dataset(workload: Workload, root: Path, split: str = "test") -> Dataset
         raise DatasetError(f"--data must be a folder, got the file {root}")
     if (root / workload.id).is_dir():
         root = root / workload.id
+    if workload.id == "det01":
+        from tinybench.workloads.datasets.kitti import KittiDataset
+
+        return KittiDataset(root, split)
     if (root / "y_labels.csv").exists():
         from tinybench.workloads.datasets.eembc import EembcDataset
 

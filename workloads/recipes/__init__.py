@@ -30,4 +30,5 @@ RECIPES: dict[str, str] = {
     "ic01": "tinybench.workloads.recipes.resnet:ic01",
     "ic02": "tinybench.workloads.recipes.resnet:ic02",
     "ad01": "tinybench.workloads.recipes.autoencoder:ad01",
+    "det01": "tinybench.workloads.recipes.detector:det01",
 }
