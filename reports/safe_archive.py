@@ -173,14 +173,18 @@ class SafeTree:
             if str(rel) == ".":
                 continue
             target = self.root / rel
-            if member.kind == "dir":
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            if member.size > self.limits.max_file_bytes:
-                raise Refusal(f"{member.name}: {member.size} bytes exceeds the per-file limit of "
-                              f"{self.limits.max_file_bytes}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = self._write(member, target, self.limits.max_total_bytes - total)
+            try:
+                if member.kind == "dir":
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                if member.size > self.limits.max_file_bytes:
+                    raise Refusal(f"{member.name}: {member.size} bytes exceeds the per-file limit of "
+                                  f"{self.limits.max_file_bytes}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                written = self._write(member, target, self.limits.max_total_bytes - total)
+            except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+                raise Refusal(f"{member.name}: clashes with another entry of the same name "
+                              "(a file and a folder, or a file twice)") from exc
             total += written
             self.files.append(rel.as_posix())
 
@@ -190,6 +194,8 @@ class SafeTree:
             fd = os.open(target, flags, 0o600)
         except FileExistsError as exc:
             raise Refusal(f"{member.name}: appears twice in the submission") from exc
+        except (NotADirectoryError, IsADirectoryError) as exc:
+            raise Refusal(f"{member.name}: clashes with another entry of the same name") from exc
         written = 0
         with os.fdopen(fd, "wb") as out:
             stream: BinaryIO = member.open()

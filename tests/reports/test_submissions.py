@@ -188,6 +188,20 @@ def test_crafted_archives_are_refused(entries, message, tmp_path, escape_name):
     assert any(p.rule == "archive" and message in p.message for p in report.problems), report.to_text()
 
 
+@pytest.mark.parametrize("second", ["a/a", "a"])
+def test_name_clashes_are_refused(tmp_path, second):
+    # found by the fuzz test: a file "a" then a folder "a" (or "a/a") used to raise OSError
+    entries = [file_entry("a", b"0")]
+    if second == "a":
+        info = tarfile.TarInfo("a")
+        info.type = tarfile.DIRTYPE
+        entries.append((info, None))
+    else:
+        entries.append(file_entry(second, b"5"))
+    report = check_submission(tar_with(tmp_path / "clash.tar.gz", entries))
+    assert any(p.rule == "archive" and "clashes with another entry" in p.message for p in report.problems)
+
+
 def test_a_size_bomb_stops_at_the_limit(tmp_path):
     bomb = tmp_path / "bomb.tar.gz"
     with tarfile.open(bomb, "w:gz") as tar:
