@@ -42,7 +42,7 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--target", "-t", default="host", show_default=True, help="Target adapter (see `tinybench targets list`).")
-@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01", show_default=True,
+@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01", show_default=True,
               help="Comma-separated workload ids (see `tinybench workloads list`).")
 @click.option("--mode", "-m", "modes", default="performance,spinup", show_default=True,
               help="Comma-separated modes: performance, spinup, accuracy, energy.")

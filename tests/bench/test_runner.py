@@ -13,7 +13,7 @@ import pytest
 from tinybench.result_schema import validation_errors
 from tinybench.statistics import summarize
 
-ALL = ["vww01", "kws01", "ic01", "ic02", "ad01"]
+ALL = ["vww01", "kws01", "ic01", "ic02", "ad01", "det01"]
 
 
 def bundles(out_dir):
@@ -31,7 +31,7 @@ def test_quick_run_writes_one_valid_bundle_per_workload(tinybench_cmd, cli_env, 
     printed = json.loads(proc.stdout)
     assert [r["workload"]["id"] for r in printed] == ALL
     dirs = bundles(out)
-    assert len(dirs) == 5
+    assert len(dirs) == len(ALL)
     for result in printed:
         bundle = out / result["run_id"]
         on_disk = json.loads((bundle / "result.json").read_text())
