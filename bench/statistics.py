@@ -94,4 +94,5 @@ def histogram(samples: Sequence[float] | np.ndarray, bins: int = 40) -> dict:
     if high <= low:
         high = low + max(abs(low) * 1e-6, 1e-12)
     counts, edges = np.histogram(x[x <= high], bins=bins, range=(low, high))
-    return {"edges": edges.tolist(), "counts": counts.tolist(), "above": int((x > high).sum())}
+    # a display summary (the samples stay in the bundle): 6 significant digits keep result.json light
+    return {"edges": [float(f"{e:.6g}") for e in edges], "counts": counts.tolist(), "above": int((x > high).sum())}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinybench.reports import svg_charts
+from tinybench.reports import html_fragments, svg_charts
 from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
 from tinybench.reports.results_store import system_id
 
@@ -13,8 +13,8 @@ def _metrics(block: dict) -> list[tuple[str, str, float]]:
 
 
 def performance(block: dict) -> dict:
-    view = {"windows": block.get("windows", []), "per": block.get("per_inference_latency"),
-            "clock": block.get("clock_source"), "chart": ""}
+    view = {"windows_html": html_fragments.windows(block.get("windows", [])),
+            "per": block.get("per_inference_latency"), "clock": block.get("clock_source"), "chart": ""}
     hist = (view["per"] or {}).get("histogram_ms")
     if hist:
         view["chart"] = svg_charts.histogram(hist["edges"], hist["counts"], "latency per inference (ms)",
@@ -50,7 +50,8 @@ def run_view(result: dict) -> dict:
     modes = []
     for name, block in result["modes"].items():
         section = {"name": name, "status": block["status"], "reason": block.get("reason"),
-                   "metrics": _metrics(block), "checks": block.get("checks", []),
+                   "metrics_html": html_fragments.metrics(_metrics(block)),
+                   "checks_html": html_fragments.checks(block.get("checks", [])),
                    "valid": block.get("valid_for_submission", False)}
         if block["status"] in ("measured", "failed"):
             if name == "performance":
@@ -60,7 +61,7 @@ def run_view(result: dict) -> dict:
             elif name == "accuracy" and block["status"] == "measured":
                 section["accuracy"] = accuracy(block, result["workload"].get("labels", []))
             elif name == "spinup":
-                section["spinup"] = block.get("phases_median_ms", {})
+                section["spinup"] = html_fragments.phases(block.get("phases_median_ms", {}))
         for extra in ("layers",):  # per-layer tables of simulated targets
             if extra in block:
                 section[extra] = block[extra]
