@@ -12,7 +12,6 @@ temporary directory, so nothing outside it can be touched.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import tarfile
 import tempfile
@@ -213,8 +212,3 @@ class SafeTree:
             finally:
                 stream.close()
         return written
-
-
-def copy_tree(src: Path, dest: Path) -> None:
-    """Copy a checked tree (regular files and directories only)."""
-    shutil.copytree(src, dest, symlinks=False)

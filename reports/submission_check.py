@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -301,7 +300,3 @@ def _closed_rules(result: dict, path: str, mode: str, block: dict, report: Check
         value = metrics.get("top1", metrics.get("auc", {})).get("value")
         if target is not None and (value is None or value < target.minimum):
             report.add(path, "closed", f"accuracy {value} is below the quality target {target.describe()}")
-
-
-def result_to_json(report: CheckReport) -> str:
-    return json.dumps(report.to_json(), indent=2)

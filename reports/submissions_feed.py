@@ -63,7 +63,3 @@ def published(result: dict, report: CheckReport) -> dict:
     result["origin"] = f"submission {report.organization}/{report.system} r{report.revision}"
     result["run_id"] = f"sub-{report.organization}-{report.system}-r{report.revision}-{result['run_id']}"[:200]
     return result
-
-
-def accepted_results(folder: Path) -> list[dict]:
-    return read_submissions(folder).results

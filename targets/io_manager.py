@@ -23,31 +23,30 @@ DUT_PREFIX = "[dut]: "
 _BAUD = re.compile(r"^(?:set baud to|baud is): ?(?P<baud>\d+)$")
 
 
-class DirectTransport:
-    """The DUT on its own serial port (performance and accuracy modes)."""
-
-    kind = "direct"
-    max_db_chunk = DB_CHUNK_BYTES
-
+class _LinkTransport:
     def __init__(self, link: LineLink) -> None:
         self.link = link
-
-    def command(self, command: str, timeout_s: float) -> list[str]:
-        return self.link.command(command, timeout_s)
 
     def resync(self) -> list[str]:
         """Discard everything until the line is quiet (after a reset or a stray reply)."""
         return self.link.drain(quiet_s=0.3, limit_s=15.0)
 
 
-class InterfaceBoardTransport:
+class DirectTransport(_LinkTransport):
+    """The DUT on its own serial port (performance and accuracy modes)."""
+
+    kind = "direct"
+    max_db_chunk = DB_CHUNK_BYTES
+
+    def command(self, command: str, timeout_s: float) -> list[str]:
+        return self.link.command(command, timeout_s)
+
+
+class InterfaceBoardTransport(_LinkTransport):
     """The DUT behind the interface board (energy mode): `dut <cmd>` passthrough."""
 
     kind = "interface-board"
     max_db_chunk = INTERFACE_BOARD_CHUNK_BYTES
-
-    def __init__(self, link: LineLink) -> None:
-        self.link = link
 
     def command(self, command: str, timeout_s: float) -> list[str]:
         encode_command(command)  # the DUT's own 80-character limit applies to the relayed command
@@ -60,9 +59,6 @@ class InterfaceBoardTransport:
         if stray:
             raise ProtocolError(f"unexpected interface-board line while relaying '{command}': {stray[0]!r}")
         return [line[len(DUT_PREFIX):] for line in lines]
-
-    def resync(self) -> list[str]:
-        return self.link.drain(quiet_s=0.3, limit_s=15.0)
 
     # -- the board's own commands -----------------------------------------------------
     def name(self, timeout_s: float = 2.0) -> str:

@@ -133,7 +133,9 @@ class SerialTarget(Target):
         try:
             return fn()
         except DeviceReset as exc:
-            self._session.loaded = None if self._session else None
+            for session in (self._session, self._board_session):  # the device lost its input buffer
+                if session is not None:
+                    session.loaded = None
             raise TargetError(f"{what}: {exc}", hint="the board rebooted: check its power supply and watchdog") from exc
         except LinkTimeout as exc:
             raise TargetError(f"{what}: {exc}", hint=f"check baud ({self._baud}), TX/RX wiring, and that the board "

@@ -211,3 +211,22 @@ def test_per_mode_baud_rates():
     assert SerialOptions(port="/dev/x", baud="57600").baud_for("accuracy") == 57600
     with pytest.raises(ValueError, match="unknown mode 'turbo'"):
         parse_baud("turbo=1")
+
+
+def test_a_reset_in_energy_mode_is_a_clear_error_not_a_crash():
+    """Only the interface-board session exists here; a DeviceReset used to raise AttributeError."""
+    from tinybench.errors import TargetError
+    from tinybench.targets.dut_session import DutSession
+    from tinybench.targets.serial_link import DeviceReset
+    from tinybench.targets.serial_target import SerialOptions, SerialTarget
+
+    target = SerialTarget(SerialOptions(interface_port="/dev/unused"))
+    target._board_session = DutSession(transport=None)
+    target._board_session.loaded = b"input"
+
+    def reset():
+        raise DeviceReset("the device on board reset while answering 'infer 1 0'")
+
+    with pytest.raises(TargetError, match="reset while answering"):
+        target._call("infer 1 0", reset)
+    assert target._board_session.loaded is None
