@@ -40,9 +40,11 @@ prefetch)" = last drain cycle + max(first-fill lines); tinybench counts cycles, 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass
 
+import numpy as np
+
+from tinybench.targets.simaccel.ifmap_reuse import ConvShape, IfmapReuse
 from tinybench.targets.simaccel.operand_streams import OperandStream, RolledStream, operand_streams
 
 
@@ -83,8 +85,12 @@ class ReadBuffer:
         return self.bw * (self.first_fill_lines + refills * self.refill_lines)
 
 
-def refill_rows(op: OperandStream, buf: ReadBuffer, folds: int, fold_cycles: int) -> list[int]:
-    """Demand rows (no-stall numbering) of every refill of ``buf``, in order."""
+def refill_rows(op: OperandStream, buf: ReadBuffer, folds: int, fold_cycles: int,
+                reuse: IfmapReuse | None = None) -> list[int]:
+    """Demand rows (no-stall numbering) of every refill of ``buf``, in order.
+
+    ``reuse``: the operand holds copies of words (convolution inputs); a word then also hits
+    through a copy in the window, checked word by word for the sets that left it."""
     n, a, p, e = buf.sets, buf.window, buf.step, buf.set_words
     if n <= a:
         return []
@@ -98,18 +104,47 @@ def refill_rows(op: OperandStream, buf: ReadBuffer, folds: int, fold_cycles: int
             w = (w + p) % n
             rows.append(row)
 
+    def demand_words(g, c, copies, row_of) -> None:  # noqa: ANN001 - numpy arrays, a row function
+        nonlocal w
+        start = 0
+        while start < len(g):
+            held = ((copies[start:] - w) % n < a) & (copies[start:] >= 0)
+            missing = np.flatnonzero(~held.any(axis=1))
+            if not len(missing):
+                return
+            i = start + int(missing[0])
+            row = row_of(i)
+            while not (((copies[i] - w) % n < a) & (copies[i] >= 0)).any():
+                w = (w + p) % n
+                rows.append(row)
+            start = i + 1
+
+    def in_window(s: int) -> bool:
+        return (s - w) % n < a
+
     if isinstance(stream, RolledStream):
         heads = [stream.head(b) // e for b in range(stream.blocks)]
         tails = [stream.tail(b) // e for b in range(stream.blocks)]
         for f in range(folds):
             b = op.visit(f)[0]
             base, head, tail = f * fold_cycles + op.lead, heads[b], tails[b]
-            reach(head, base)
-            s = head + a - (head - w) % n  # first set past the window's end
+            if reuse is None:
+                reach(head, base)
+                s = head + a - (head - w) % n  # first set past the window's end
+                while s <= tail:
+                    d = stream.first_diagonal_at(b, s * e)
+                    reach(s, base + (d if d is not None else 0))
+                    s += p
+                continue
+            s, top = head, b * stream.h
             while s <= tail:
-                d = stream.first_diagonal_at(b, s * e)
-                reach(s, base + (d if d is not None else 0))
-                s += p
+                if in_window(s):
+                    s += a - (s - w) % n
+                    continue
+                g, c = reuse.words_of_set(b, s)
+                if len(g):
+                    demand_words(g, c, reuse.copy_sets(g, c), lambda i: base + int(g[i] - top + c[i]))
+                s += 1
         return rows
     for f in range(folds):
         b, first, count = op.visit(f)
@@ -118,6 +153,12 @@ def refill_rows(op: OperandStream, buf: ReadBuffer, folds: int, fold_cycles: int
         lo, top_first, hi = (stream.real_index(g, 0) // e, stream.real_index(g + count - 1, 0) // e,
                              stream.real_index(g + count - 1, wb - 1) // e)
         base = f * fold_cycles + op.sub_rows - count  # the last real row is demanded first
+        if reuse is not None:
+            if in_window(lo) and in_window(hi) and (hi - w) % n >= (lo - w) % n:
+                continue
+            gg, cc = reuse.words_of_rows(g, count)
+            demand_words(gg, cc, reuse.copy_sets(gg, cc), lambda i: base + int(g + count - 1 - gg[i]))
+            continue
         for s in range(top_first, hi + 1):
             reach(s, base)
         for s in range(top_first - 1, lo - 1, -1):
@@ -233,7 +274,7 @@ def _read_stall(done: list[int], row: int, count: int, stalls: int, chain: int) 
 
 
 def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, sram: tuple[int, int, int],
-                    bw: float, sram_counts: tuple[int, int, int]) -> Traffic:
+                    bw: float, sram_counts: tuple[int, int, int], conv: ConvShape | None = None) -> Traffic:
     """DRAM words, stalls and cycles of GEMM M×K·K×N on an R×C array with ``sram`` =
     (ifmap, filter, ofmap) buffer words and ``bw`` words/cycle per buffer port."""
     streams = operand_streams(m, k, n, rows, cols, dataflow)
@@ -245,7 +286,10 @@ def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str,
     for name, size in (("ifmap", sram[0]), ("filter", sram[1])):
         op = streams[name]
         bufs[name] = buf = ReadBuffer(size, bw, op.stream.real, op.stream.size)
-        events[name] = refill_rows(op, buf, folds, L)
+        reuse = None
+        if name == "ifmap" and conv is not None and conv.has_copies:
+            reuse = IfmapReuse(conv, op, dataflow, buf.set_words)
+        events[name] = refill_rows(op, buf, folds, L, reuse)
     chains = {name: buf.refill_lines + 1 for name, buf in bufs.items()}
     done = {name: [-1] for name in bufs}
 
@@ -253,21 +297,36 @@ def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str,
     size_o = sram[2]
     drain_half = size_o - math.ceil(size_o * 0.5)
     lines_per_drain = max(1, math.ceil(drain_half / bw))
-    credit = lines_per_drain * bw
     total_w = writes.total
-    state = {"x": 0, "credited": 0.0, "end": 0, "lines": 0, "drained": 0, "flushed": 0}
+    state = {"x": 0, "credited": 0.0, "end": 0, "lines": 0, "drained": 0, "flushed": 0, "dram": 0.0}
+    partial_lines: dict[int, float] = {}  # line index → null words (lines closed by a drain's start)
+    drains: list[tuple[int, int]] = []
+
+    def close_lines(x: int) -> None:
+        seg = x - state["flushed"]
+        new_lines = math.ceil(seg / bw)
+        if new_lines and seg % bw:
+            partial_lines[state["lines"] + new_lines - 1] = new_lines * bw - seg
+        state["lines"] += new_lines
+        state["flushed"] = x
+
+    def drain_chunk(at: int) -> int:
+        take = min(lines_per_drain, state["lines"] - state["drained"])
+        words = take * bw - partial_lines.get(state["drained"] + take - 1, 0)
+        state["drained"] += take
+        state["dram"] += words
+        state["credited"] += words
+        return at + take - 1
 
     def start_drain(x: int, at: int) -> None:
-        state["lines"] += math.ceil((x - state["flushed"]) / bw)
-        state["flushed"] = x
-        take = min(lines_per_drain, state["lines"] - state["drained"])
-        state["drained"] += take
-        state["credited"] += take * bw
-        state["end"] = at + take - 1
+        close_lines(x)
+        state["end"] = drain_chunk(at)
         state["x"] = x
+        drains.append((at, x, writes.row_of(x)))
 
-    def next_ofmap(stalls: int) -> tuple[str, int, int] | None:
-        x0 = state["x"]
+    def next_ofmap(stalls: int, done_row: int = -1) -> tuple[str, int, int] | None:
+        """The output buffer's next drain or stall, rows after ``done_row`` (stalls so far fixed)."""
+        x0 = max(state["x"], writes.through(done_row))
         row_end = state["end"] - stalls  # first row whose time reaches the drain's end
         full_at = math.ceil(state["credited"] + size_o)
         if full_at > x0 and full_at <= total_w:
@@ -296,11 +355,12 @@ def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str,
                 start_drain(x, row + stalls)
             else:
                 o_stall = state["end"] - (row + stalls)
+                if __import__("os").environ.get("SP_DEBUG"): print("ostall row", row, "x", x, "stall", o_stall, "S", stalls)
                 if writes.through(row) > x:  # the row's next word finds the drain over: a new one
                     start_drain(x + 1, state["end"])
                 else:
                     state["x"] = x
-            pending = next_ofmap(stalls)
+            pending = next_ofmap(stalls, row - 1)
         read = [0]
         for nm in idx:
             cnt = 0
@@ -313,14 +373,16 @@ def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str,
         step = max(0, o_stall, *read)
         if step:
             stalls += step
-            pending = next_ofmap(stalls)
+            pending = next_ofmap(stalls, row)
     # after the last row: the remaining lines drain back to back
     last = total_rows - 1 + stalls
-    state["lines"] += math.ceil((total_w - state["flushed"]) / bw)
-    remaining = state["lines"] - state["drained"]
-    stop = max(state["end"], last + remaining - 1) if remaining else state["end"]
-    tail_nulls = (-(total_w - state["flushed"])) % bw if total_w > state["flushed"] else 0
-    ofmap_dram = state["lines"] * bw - tail_nulls
+    close_lines(total_w)
+    stop, at = state["end"], last
+    while state["drained"] < state["lines"]:
+        end = drain_chunk(at)
+        stop, at = max(stop, end), end + 1
+    ofmap_dram = state["dram"]
+    if __import__("os").environ.get("SP_DEBUG"): print("drains", drains, "stalls", stalls)
     fill = max(buf.first_fill_lines for buf in bufs.values())
     refills = (len(events["ifmap"]), len(events["filter"]))
     return Traffic(
@@ -331,4 +393,3 @@ def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str,
         fill_cycles=fill, drain_cycles=max(0, stop - last), refills=refills)
 
 
-__all__ = ["ReadBuffer", "OfmapWrites", "Traffic", "simulate_memory", "refill_rows", "bisect_right"]
