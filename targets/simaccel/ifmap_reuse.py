@@ -112,11 +112,11 @@ class IfmapReuse:
         sets = self._real_index(g2, c2) // self.set_words
         return np.where(ok, sets, -1)
 
-    def words_of_set(self, block: int, s: int) -> tuple[np.ndarray, np.ndarray]:
-        """Block ``block``'s real words in set ``s`` (rolled stream), in demand order."""
+    def words_of_sets(self, block: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """Block ``block``'s real words in sets first..last (rolled stream), in demand order."""
         st = self.op.stream
-        lo, hi = st.position_of_real(s * self.set_words), st.position_of_real(min((s + 1) * self.set_words,
-                                                                                     st.real) - 1) + 1
+        lo = st.position_of_real(first * self.set_words)
+        hi = st.position_of_real(min((last + 1) * self.set_words, st.real) - 1) + 1
         pos = np.arange(lo, hi)
         d = np.searchsorted(self._diag_starts, pos, side="right") - 1
         g = np.minimum(d, st.rows - 1) - (pos - self._diag_starts[d])

@@ -26,9 +26,10 @@ Partial folds are padded with null words (columns of the last block); nulls are 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
+
+import numpy as np
 
 
 def _ceil(a: int, b: int) -> int:
@@ -133,6 +134,27 @@ class RolledStream:
     def tail(self, b: int) -> int:
         return self.real_index(self.pos(b * self.h + self.h - 1, self.block_width(b) - 1))
 
+    def set_spans(self, set_words: int) -> tuple[np.ndarray, np.ndarray]:
+        """First and last set of every block (numpy arrays)."""
+        b = np.arange(self.blocks)
+        m1, m2 = min(self.w, self.rows), max(self.w, self.rows)
+
+        def starts(d: np.ndarray) -> np.ndarray:
+            q = np.clip(d, m2, m1 + m2 - 1) - m2
+            return np.where(d <= m1, d * (d + 1) // 2, np.where(
+                d <= m2, m1 * (m1 + 1) // 2 + (d - m1) * m1,
+                m1 * (m1 + 1) // 2 + (m2 - m1) * m1 + q * (m1 - 1) - q * (q - 1) // 2))
+
+        g = b * self.h + self.h - 1
+        d = g + self.w - 1
+        tails = starts(d) + np.minimum(d, self.rows - 1) - g
+        heads = starts(b * self.h)
+        if self.null_cols:  # positions past the first null word: count the nulls
+            first_null = self.diag_start(self._null_prefix[0])
+            for blk in np.flatnonzero((heads >= first_null) | (tails >= first_null)):
+                heads[blk], tails[blk] = self.head(int(blk)), self.tail(int(blk))
+        return heads // set_words, tails // set_words
+
     def first_diagonal_at(self, b: int, index: int) -> int | None:
         """Diagonal (relative to block ``b``) at which a sweep of block ``b`` first reaches a
         word at or after real index ``index``; None if the block ends before."""
@@ -223,12 +245,3 @@ def operand_streams(m: int, k: int, n: int, rows: int, cols: int, dataflow: str)
         return {"ifmap": OperandStream(RowMajorStream(cf, k, C, cf * C - m), rf, cf, "fc", sub_rows=R),
                 "filter": OperandStream(RolledStream(rf, n, R, rf * R - k), rf, cf, "fr", lead=R)}
     raise ValueError(f"unknown dataflow {dataflow!r}")
-
-
-def cycles_per_fold(m: int, k: int, n: int, rows: int, cols: int, dataflow: str) -> int:
-    return {"os": k + rows + cols - 2, "ws": 2 * rows + cols + m - 2, "is": 2 * rows + cols + n - 2}[dataflow]
-
-
-def fold_count(m: int, k: int, n: int, rows: int, cols: int, dataflow: str) -> int:
-    sr, sc = {"os": (m, n), "ws": (k, n), "is": (k, m)}[dataflow]
-    return math.ceil(sr / rows) * math.ceil(sc / cols)

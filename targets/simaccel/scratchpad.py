@@ -85,127 +85,179 @@ class ReadBuffer:
         return self.bw * (self.first_fill_lines + refills * self.refill_lines)
 
 
-def refill_rows(op: OperandStream, buf: ReadBuffer, folds: int, fold_cycles: int,
-                reuse: IfmapReuse | None = None) -> list[int]:
-    """Demand rows (no-stall numbering) of every refill of ``buf``, in order.
+class _Window:
+    """The read buffer's circular window of sets and the refills it has made."""
 
-    ``reuse``: the operand holds copies of words (convolution inputs); a word then also hits
-    through a copy in the window, checked word by word for the sets that left it."""
-    n, a, p, e = buf.sets, buf.window, buf.step, buf.set_words
-    if n <= a:
-        return []
-    rows: list[int] = []
-    w = 0
-    stream = op.stream
+    def __init__(self, buf: ReadBuffer) -> None:
+        self.n, self.a, self.p = buf.sets, buf.window, buf.step
+        self.w = 0
+        self.rows: list[int] = []
 
-    def reach(s: int, row: int) -> None:  # demand set s at row: advance the window until it holds s
-        nonlocal w
-        while (s - w) % n >= a:
-            w = (w + p) % n
-            rows.append(row)
+    def holds(self, s: int) -> bool:
+        return (s - self.w) % self.n < self.a
 
-    def demand_words(g, c, copies, row_of) -> None:  # noqa: ANN001 - numpy arrays, a row function
-        nonlocal w
+    def reach(self, s: int, row: int) -> None:
+        """The array demands set ``s`` at ``row``: refill until the window holds it."""
+        while (s - self.w) % self.n >= self.a:
+            self.w = (self.w + self.p) % self.n
+            self.rows.append(row)
+
+    def demand(self, copies: np.ndarray, rows: np.ndarray) -> None:
+        """Words demanded in order (their copies' sets, −1 = none; their rows): each word
+        needs one copy in the window."""
         start = 0
-        while start < len(g):
-            held = ((copies[start:] - w) % n < a) & (copies[start:] >= 0)
+        while start < len(copies):
+            held = ((copies[start:] - self.w) % self.n < self.a) & (copies[start:] >= 0)
             missing = np.flatnonzero(~held.any(axis=1))
             if not len(missing):
                 return
             i = start + int(missing[0])
-            row = row_of(i)
-            while not (((copies[i] - w) % n < a) & (copies[i] >= 0)).any():
-                w = (w + p) % n
-                rows.append(row)
+            while not (((copies[i] - self.w) % self.n < self.a) & (copies[i] >= 0)).any():
+                self.w = (self.w + self.p) % self.n
+                self.rows.append(int(rows[i]))
             start = i + 1
 
-    def in_window(s: int) -> bool:
-        return (s - w) % n < a
 
-    if isinstance(stream, RolledStream):
-        heads = [stream.head(b) // e for b in range(stream.blocks)]
-        tails = [stream.tail(b) // e for b in range(stream.blocks)]
-        for f in range(folds):
-            b = op.visit(f)[0]
-            base, head, tail = f * fold_cycles + op.lead, heads[b], tails[b]
-            if reuse is None:
-                reach(head, base)
-                s = head + a - (head - w) % n  # first set past the window's end
-                while s <= tail:
-                    d = stream.first_diagonal_at(b, s * e)
-                    reach(s, base + (d if d is not None else 0))
-                    s += p
-                continue
+_BATCH_SETS = 4  # sets of a fold checked word by word in one go (convolution inputs)
+
+
+def refill_rows(op: OperandStream, buf: ReadBuffer, folds: int, fold_cycles: int,
+                reuse: IfmapReuse | None = None) -> list[int]:
+    """Demand rows (no-stall numbering) of every refill of ``buf``, in order.
+
+    Folds whose sets all sit in the window are skipped without a visit. ``reuse``: the
+    operand holds copies of words (convolution inputs); a word then also hits through a
+    copy in the window, checked word by word for the sets that left it."""
+    if buf.sets <= buf.window:
+        return []
+    win = _Window(buf)
+    if isinstance(op.stream, RolledStream):
+        _walk_rolled(op, win, buf.set_words, folds, fold_cycles, reuse)
+    else:
+        _walk_row_major(op, win, buf.set_words, folds, fold_cycles, reuse)
+    return win.rows
+
+
+def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycles: int,
+                 reuse: IfmapReuse | None) -> None:
+    stream, rf = op.stream, op.row_folds
+    heads, tails = stream.set_spans(e)
+    n, a, p = win.n, win.a, win.p
+    seen_w, outside = None, np.empty(0, dtype=np.int64)
+    f = 0
+    while f < folds:
+        if win.w != seen_w:  # blocks a visit would find (partly) outside the window
+            hr, tr = (heads - win.w) % n, (tails - win.w) % n
+            outside, seen_w = np.flatnonzero(~((hr < a) & (tr < a) & (tr >= hr))), win.w
+        if not len(outside):
+            return
+        if op.block_axis == "fr":  # block = f mod rf: the next fold visiting an outside block
+            b0 = f % rf
+            i = int(np.searchsorted(outside, b0))
+            f += int(outside[i]) - b0 if i < len(outside) else rf - b0 + int(outside[0])
+        else:  # block = f div rf (each block visited rf times in a row)
+            b0 = f // rf
+            i = int(np.searchsorted(outside, b0))
+            if i == len(outside):
+                return
+            f = max(f, int(outside[i]) * rf)
+        if f >= folds:
+            return
+        b = op.visit(f)[0]
+        base, head, tail = f * fold_cycles + op.lead, int(heads[b]), int(tails[b])
+        if reuse is None:
+            win.reach(head, base)
+            s = head + a - (head - win.w) % n  # first set past the window's end
+            while s <= tail:
+                d = stream.first_diagonal_at(b, s * e)
+                win.reach(s, base + (d if d is not None else 0))
+                s += p
+        else:
             s, top = head, b * stream.h
             while s <= tail:
-                if in_window(s):
-                    s += a - (s - w) % n
+                if win.holds(s):
+                    s += a - (s - win.w) % n
                     continue
-                g, c = reuse.words_of_set(b, s)
+                last = min(tail, s + _BATCH_SETS - 1, s + n - (s - win.w) % n - 1)
+                g, c = reuse.words_of_sets(b, s, last)
                 if len(g):
-                    demand_words(g, c, reuse.copy_sets(g, c), lambda i: base + int(g[i] - top + c[i]))
-                s += 1
-        return rows
-    for f in range(folds):
+                    win.demand(reuse.copy_sets(g, c), base + (g - top) + c)
+                s = last + 1
+        f += 1
+
+
+def _walk_row_major(op: OperandStream, win: _Window, e: int, folds: int, fold_cycles: int,
+                    reuse: IfmapReuse | None) -> None:
+    stream, rf, R = op.stream, op.row_folds, op.sub_rows
+    n, a = win.n, win.a
+    f = 0
+    while f < folds:
         b, first, count = op.visit(f)
-        g = b * stream.h + first
-        wb = stream.block_width(b)
-        lo, top_first, hi = (stream.real_index(g, 0) // e, stream.real_index(g + count - 1, 0) // e,
-                             stream.real_index(g + count - 1, wb - 1) // e)
-        base = f * fold_cycles + op.sub_rows - count  # the last real row is demanded first
-        if reuse is not None:
-            if in_window(lo) and in_window(hi) and (hi - w) % n >= (lo - w) % n:
-                continue
-            gg, cc = reuse.words_of_rows(g, count)
-            demand_words(gg, cc, reuse.copy_sets(gg, cc), lambda i: base + int(g + count - 1 - gg[i]))
+        lo = stream.real_index(b * stream.h + first, 0) // e
+        nxt = lo if not win.holds(lo) else lo + a - (lo - win.w) % n  # next set outside the window
+        if nxt >= n:
+            return
+        g = stream.row_of_real(nxt * e)
+        f = max(f, (g // stream.h) * rf + (g % stream.h) // R)
+        if f >= folds:
+            return
+        if reuse is not None:  # a few folds' words at once, last row of each fold first
+            k = max(1, min(folds - f, (_BATCH_SETS * e) // (R * stream.w)))
+            gs, cs, rows = [], [], []
+            for ff in range(f, f + k):
+                bb, fst, cnt = op.visit(ff)
+                gg, cc = reuse.words_of_rows(bb * stream.h + fst, cnt)
+                gs.append(gg)
+                cs.append(cc)
+                rows.append(ff * fold_cycles + R - cnt + (bb * stream.h + fst + cnt - 1 - gg))
+            g_all, c_all = np.concatenate(gs), np.concatenate(cs)
+            win.demand(reuse.copy_sets(g_all, c_all), np.concatenate(rows))
+            f += k
             continue
+        b, first, count = op.visit(f)
+        g0 = b * stream.h + first
+        wb = stream.block_width(b)
+        lo, top_first, hi = (stream.real_index(g0, 0) // e, stream.real_index(g0 + count - 1, 0) // e,
+                             stream.real_index(g0 + count - 1, wb - 1) // e)
+        base = f * fold_cycles + R - count  # the last real row is demanded first
         for s in range(top_first, hi + 1):
-            reach(s, base)
+            win.reach(s, base)
         for s in range(top_first - 1, lo - 1, -1):
             j = stream.row_of_real((s + 1) * e - 1)  # the row holding set s's last word
-            row = base + (g + count - 1 - j)
-            reach(s, row)
+            row = base + (g0 + count - 1 - j)
+            win.reach(s, row)
             if stream.row_of_real((s + 1) * e) == j:
-                reach(s + 1, row)
-    return rows
+                win.reach(s + 1, row)
+        f += 1
 
 
-@dataclass(frozen=True)
 class OfmapWrites:
-    """Which output words each fold writes, and in which of its rows (skewed rectangle)."""
+    """Which output words each fold writes, and in which of its rows.
 
-    m: int
-    k: int
-    n: int
-    rows: int
-    cols: int
-    dataflow: str
+    A fold writes a rectangle (os: the used rows × columns of the array, flipped; ws: M × C;
+    is: N × C) skewed by one row per column, after ``lead`` rows: word (r, c) in row
+    ``lead + r + c`` of the fold."""
 
-    @property
-    def row_folds(self) -> int:
-        return -(-{"os": self.m, "ws": self.k, "is": self.k}[self.dataflow] // self.rows)
-
-    @property
-    def fold_cycles(self) -> int:
-        R, C = self.rows, self.cols
-        return {"os": self.k + R + C - 2, "ws": 2 * R + C + self.m - 2, "is": 2 * R + C + self.n - 2}[self.dataflow]
+    def __init__(self, m: int, k: int, n: int, rows: int, cols: int, dataflow: str) -> None:
+        R, C = rows, cols
+        self.dataflow, self.m, self.n, self.R, self.C = dataflow, m, n, R, C
+        self.row_folds = -(-(m if dataflow == "os" else k) // R)
+        self.width = m if dataflow == "is" else n  # the dimension folded over the columns
+        self.col_folds = -(-self.width // C)
+        self.folds = self.row_folds * self.col_folds
+        self.fold_cycles = {"os": k + R + C - 2, "ws": 2 * R + C + m - 2, "is": 2 * R + C + n - 2}[dataflow]
+        self.height = {"os": m, "ws": m, "is": n}[dataflow]
+        self.total = m * n * (1 if dataflow == "os" else self.row_folds)
 
     def _fold(self, f: int) -> tuple[int, int, int, int]:
         """(words before fold f, lead rows, rectangle height, rectangle width)."""
-        R, C = self.rows, self.cols
+        R, C = self.R, self.C
         fc, fr = divmod(f, self.row_folds)
+        cu = min(C, self.width - fc * C)
         if self.dataflow == "os":
-            cu = min(C, self.n - fc * C)
-            before = self.m * min(fc * C, self.n) + min(fr * R, self.m) * cu
-            return before, self.k - 1 + R - min(R, self.m - fr * R), min(R, self.m - fr * R), cu
-        height, width = (self.m, self.n) if self.dataflow == "ws" else (self.n, self.m)
-        cu = min(C, width - fc * C)
-        before = height * (self.row_folds * min(fc * C, width) + fr * cu)
-        return before, 2 * R - 1, height, cu
-
-    @property
-    def total(self) -> int:
-        return self.m * self.n * (1 if self.dataflow == "os" else self.row_folds)
+            ru = min(R, self.m - fr * R)
+            return self.m * min(fc * C, self.n) + min(fr * R, self.m) * cu, self.fold_cycles - C - ru + 1, ru, cu
+        return self.height * (self.row_folds * min(fc * C, self.width) + fr * cu), 2 * R - 1, self.height, cu
 
     @staticmethod
     def _in_rect(u: int, height: int, width: int) -> int:
@@ -219,23 +271,28 @@ class OfmapWrites:
         if row < 0:
             return 0
         f, t = divmod(row, self.fold_cycles)
-        folds = self.row_folds * -(-{"os": self.n, "ws": self.n, "is": self.m}[self.dataflow] // self.cols)
-        if f >= folds:
+        if f >= self.folds:
             return self.total
         before, lead, height, width = self._fold(f)
         return before + self._in_rect(t - lead, height, width)
 
     def row_of(self, x: int) -> int:
-        """Row in which the x-th word (1-based) is written."""
-        lo, hi = 0, self.fold_cycles * self.row_folds * -(-{"os": self.n, "ws": self.n, "is": self.m}[self.dataflow]
-                                                          // self.cols)
+        """Row in which the x-th word (1-based, ≤ total) is written."""
+        per_col_fold = self.height * (1 if self.dataflow == "os" else self.row_folds) * self.C
+        fc = min((x - 1) // per_col_fold, self.col_folds - 1)
+        cu = min(self.C, self.width - fc * self.C)
+        rest = x - 1 - fc * per_col_fold
+        fr = min(rest // ((self.R if self.dataflow == "os" else self.height) * cu), self.row_folds - 1)
+        f = fc * self.row_folds + fr
+        before, lead, height, width = self._fold(f)
+        lo, hi = lead, lead + height + width - 2
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.through(mid) >= x:
+            if before + self._in_rect(mid - lead, height, width) >= x:
                 hi = mid
             else:
                 lo = mid + 1
-        return lo
+        return f * self.fold_cycles + lo
 
 
 @dataclass(frozen=True)
@@ -279,8 +336,7 @@ def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str,
     (ifmap, filter, ofmap) buffer words and ``bw`` words/cycle per buffer port."""
     streams = operand_streams(m, k, n, rows, cols, dataflow)
     writes = OfmapWrites(m, k, n, rows, cols, dataflow)
-    L = writes.fold_cycles
-    folds = writes.row_folds * -(-{"os": n, "ws": n, "is": m}[dataflow] // cols)
+    L, folds = writes.fold_cycles, writes.folds
     total_rows = folds * L
     bufs, events = {}, {}
     for name, size in (("ifmap", sram[0]), ("filter", sram[1])):
