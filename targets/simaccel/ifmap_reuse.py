@@ -52,65 +52,57 @@ class IfmapReuse:
         return np.concatenate(([0], np.cumsum(lengths)))
 
     @cached_property
-    def _null_prefix(self) -> tuple[int, np.ndarray]:
-        s = self.op.stream
-        d0, prefix = s._null_prefix
-        return d0, np.asarray(prefix)
+    def _tap_tables(self) -> tuple[np.ndarray, ...]:
+        """For word tap t and copy tap t': row step, column step, pixel step, window-index step, and
+        whether t' can hold a copy of t (the stride must divide the tap offset)."""
+        cv = self.conv
+        ky, kx = np.divmod(np.arange(cv.kh * cv.kw), cv.kw)
+        dy, ry = np.divmod(ky[:, None] - ky[None, :], cv.stride)
+        dx, rx = np.divmod(kx[:, None] - kx[None, :], cv.stride)
+        dk = (np.arange(cv.kh * cv.kw)[None, :] - np.arange(cv.kh * cv.kw)[:, None]) * cv.channels
+        return dy, dx, dy * cv.out_w + dx, dk, (ry == 0) & (rx == 0)
 
-    def _real_index(self, g: np.ndarray, c: np.ndarray) -> np.ndarray:
-        s = self.op.stream
-        if not isinstance(s, RolledStream):
-            g0 = (s.blocks - 1) * s.h
-            return np.where(g < g0, g * s.w + c, g0 * s.w + (g - g0) * (s.w - s.null_cols) + c)
-        d = g + c
-        pos = self._diag_starts[d] + np.minimum(d, s.rows - 1) - g
-        if not s.null_cols:
-            return pos
-        d0, prefix = self._null_prefix
-        first_null_col = s.w - s.null_cols
-        idx = np.clip(d - d0, 0, len(prefix) - 1)
-        before = np.where(d >= d0, prefix[idx], 0)
-        top = np.minimum(d, s.rows - 1)
-        null_hi = np.minimum(s.rows - 1, d - first_null_col)
-        null_lo = np.maximum(s.rows - s.h, d - s.w + 1)
-        k = top - g
-        partial = np.clip(np.minimum(k, top - null_lo + 1) - (top - null_hi), 0, None)
-        before = before + np.where((d >= d0) & (null_hi >= null_lo), partial, 0)
-        return pos - before
-
-    def _to_stream(self, p: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(stacked row, column) of ifmap word (pixel p, window index k) in this stream."""
-        s = self.op.stream
-        if self.dataflow == "os":  # blocks of R pixels: rows k, columns pixel % R
-            return (p // s.w) * s.h + k, p % s.w
+    def copy_positions(self, g: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stream positions of every copy of each word (rows; own position included) and
+        which of them exist."""
+        cv, s = self.conv, self.op.stream
+        dy, dx, dp, dk, stride_ok = self._tap_tables
+        p, k = self._from_stream(g, c)
+        oy, ox = np.divmod(p, cv.out_w)
+        t = k // cv.channels
+        ny, nx = oy[:, None] + dy[t], ox[:, None] + dx[t]
+        ok = stride_ok[t] & (ny >= 0) & (ny < cv.out_h) & (nx >= 0) & (nx < cv.out_w)
+        p2, k2 = p[:, None] + dp[t], k[:, None] + dk[t]
         if self.dataflow == "ws":  # blocks of R window indices: rows pixel, columns k % R
-            return (k // s.w) * s.h + p, k % s.w
-        return (p // s.w) * s.h + k, p % s.w  # is: row-major blocks of C pixels, rows k
+            g2, c2 = (k2 // s.w) * s.h + p2, k2 % s.w
+        else:  # os / is: blocks of w pixels, rows k
+            g2, c2 = (p2 // s.w) * s.h + k2, p2 % s.w
+        if not isinstance(s, RolledStream):
+            return g2 * s.w + c2, ok
+        d = np.clip(g2 + c2, 0, len(self._diag_starts) - 1)
+        return self._diag_starts[d] + np.minimum(d, s.rows - 1) - g2, ok
 
     def _from_stream(self, g: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pixel, window index) of stream word (stacked row g, column c)."""
         s = self.op.stream
         if self.dataflow == "ws":
             return g % s.h, (g // s.h) * s.w + c
         return (g // s.h) * s.w + c, g % s.h
 
-    def copy_sets(self, g: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Sets holding a copy of each word (rows; −1 where no copy), own set included."""
-        cv = self.conv
-        p, k = self._from_stream(g, c)
-        oy, ox = np.divmod(p, cv.out_w)
-        kk, ch = np.divmod(k, cv.channels)
-        ky, kx = np.divmod(kk, cv.kw)
-        iy, ix = oy * cv.stride + ky, ox * cv.stride + kx
-        ky2 = np.arange(cv.kh).repeat(cv.kw)
-        kx2 = np.tile(np.arange(cv.kw), cv.kh)
-        ny, ry = np.divmod(iy[:, None] - ky2[None, :], cv.stride)
-        nx, rx = np.divmod(ix[:, None] - kx2[None, :], cv.stride)
-        ok = (ry == 0) & (rx == 0) & (ny >= 0) & (ny < cv.out_h) & (nx >= 0) & (nx < cv.out_w)
-        p2 = np.where(ok, ny * cv.out_w + nx, 0)
-        k2 = np.where(ok, ((ky2[None, :] * cv.kw + kx2[None, :]) * cv.channels) + ch[:, None], 0)
-        g2, c2 = self._to_stream(p2, k2)
-        sets = self._real_index(g2, c2) // self.set_words
-        return np.where(ok, sets, -1)
+    def window_positions(self, first_set: int, sets: int, n: int) -> tuple[int, int]:
+        """Stream positions [start, stop) (circular) of the sets first_set … first_set+sets−1 (mod n)."""
+        st, e = self.op.stream, self.set_words
+        start = st.position_of_real(first_set * e) if isinstance(st, RolledStream) else self._rm_pos(first_set * e)
+        end = (first_set + sets) % n
+        if end == 0 or end * e >= st.real:
+            return start, 0
+        return start, st.position_of_real(end * e) if isinstance(st, RolledStream) else self._rm_pos(end * e)
+
+    def _rm_pos(self, index: int) -> int:
+        st = self.op.stream
+        g = st.row_of_real(index)
+        first = st.real_index(g, 0)
+        return g * st.w + (index - first)
 
     def words_of_sets(self, block: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         """Block ``block``'s real words in sets first..last (rolled stream), in demand order."""

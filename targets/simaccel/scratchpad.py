@@ -102,22 +102,34 @@ class _Window:
             self.w = (self.w + self.p) % self.n
             self.rows.append(row)
 
-    def demand(self, copies: np.ndarray, rows: np.ndarray) -> None:
-        """Words demanded in order (their copies' sets, −1 = none; their rows): each word
-        needs one copy in the window."""
-        start = 0
-        while start < len(copies):
-            held = ((copies[start:] - self.w) % self.n < self.a) & (copies[start:] >= 0)
-            missing = np.flatnonzero(~held.any(axis=1))
-            if not len(missing):
-                return
-            i = start + int(missing[0])
-            while not (((copies[i] - self.w) % self.n < self.a) & (copies[i] >= 0)).any():
-                self.w = (self.w + self.p) % self.n
-                self.rows.append(int(rows[i]))
-            start = i + 1
+    def demand(self, g: np.ndarray, c: np.ndarray, rows: np.ndarray, reuse: IfmapReuse) -> None:
+        """Words (stacked row g, column c) demanded in order at ``rows``: each needs one of its
+        copies in the window. Copies are looked up in growing chunks (a miss often comes early)."""
+        size_all = reuse.op.stream.size
+        start, size = 0, _FIRST_CHUNK
+        while start < len(g):
+            end = min(len(g), start + size)
+            pos, exists = reuse.copy_positions(g[start:end], c[start:end])
+            i = 0
+            while i < len(pos):
+                lo, hi = reuse.window_positions(self.w, self.a, self.n)
+                span = (hi - lo) % size_all
+                held = exists[i:] & ((pos[i:] - lo) % size_all < span)
+                missing = np.flatnonzero(~held.any(axis=1))
+                if not len(missing):
+                    break
+                i += int(missing[0])
+                while True:
+                    lo, hi = reuse.window_positions(self.w, self.a, self.n)
+                    if (exists[i] & ((pos[i] - lo) % size_all < (hi - lo) % size_all)).any():
+                        break
+                    self.w = (self.w + self.p) % self.n
+                    self.rows.append(int(rows[start + i]))
+                i += 1
+            start, size = end, size * 4
 
 
+_FIRST_CHUNK = 128  # words whose copies are looked up first; later chunks grow fourfold
 _BATCH_SETS = 4  # sets of a fold checked word by word in one go (convolution inputs)
 
 
@@ -181,7 +193,7 @@ def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycle
                 last = min(tail, s + _BATCH_SETS - 1, s + n - (s - win.w) % n - 1)
                 g, c = reuse.words_of_sets(b, s, last)
                 if len(g):
-                    win.demand(reuse.copy_sets(g, c), base + (g - top) + c)
+                    win.demand(g, c, base + (g - top) + c, reuse)
                 s = last + 1
         f += 1
 
@@ -211,7 +223,7 @@ def _walk_row_major(op: OperandStream, win: _Window, e: int, folds: int, fold_cy
                 cs.append(cc)
                 rows.append(ff * fold_cycles + R - cnt + (bb * stream.h + fst + cnt - 1 - gg))
             g_all, c_all = np.concatenate(gs), np.concatenate(cs)
-            win.demand(reuse.copy_sets(g_all, c_all), np.concatenate(rows))
+            win.demand(g_all, c_all, np.concatenate(rows), reuse)
             f += k
             continue
         b, first, count = op.visit(f)
