@@ -104,17 +104,129 @@ class IfmapReuse:
         first = st.real_index(g, 0)
         return g * st.w + (index - first)
 
-    def words_of_sets(self, block: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-        """Block ``block``'s real words in sets first..last (rolled stream), in demand order."""
+    def words_of_positions(self, block: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Block ``block``'s real words at stream positions [lo, hi) (rolled stream), in demand order."""
         st = self.op.stream
-        lo = st.position_of_real(first * self.set_words)
-        hi = st.position_of_real(min((last + 1) * self.set_words, st.real) - 1) + 1
         pos = np.arange(lo, hi)
         d = np.searchsorted(self._diag_starts, pos, side="right") - 1
         g = np.minimum(d, st.rows - 1) - (pos - self._diag_starts[d])
         c = d - g
         keep = (g // st.h == block) & (c < st.block_width(block))
         return g[keep], c[keep]
+
+    def held(self, g: np.ndarray, c: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        """Whether some copy of each word lies at a stream position in the circular range [lo, hi)."""
+        pos, exists = self.copy_positions(g, c)
+        size = self.op.stream.size
+        return (exists & ((pos - lo) % size < (hi - lo) % size)).any(axis=1)
+
+    # -- whole runs of words at once (rolled streams) ------------------------------------------
+    # Away from the first and last w − 1 diagonals of the stack, position = C0 + g·w + c·(w + 1).
+    # os: the Cin words of one (pixel, tap) sit R apart; ws: the OW words of one (window index,
+    # output row) sit R apart; their copies keep fixed offsets. So a run is a *group* with a base
+    # position A, a stride σ, a length L and per copy an offset D and a valid index range — and
+    # the words no copy of which is in the window follow from interval arithmetic.
+
+    @cached_property
+    def _linear(self) -> bool:
+        s = self.op.stream
+        return isinstance(s, RolledStream) and s.rows >= s.w and self.dataflow in ("os", "ws")
+
+    def _groups(self, block: int) -> tuple[np.ndarray, ...] | None:
+        """(A, L, D, valid from, valid to, linear) of block ``block``'s groups; None if not linear."""
+        cache = self.__dict__.setdefault("_group_cache", {})
+        if block in cache:
+            return cache[block]
+        cv, s = self.conv, self.op.stream
+        w, rows = s.w, s.rows
+        c0 = w * (w + 1) // 2 - w * w
+        dy, dx, dp, dk, stride_ok = self._tap_tables
+        taps = cv.kh * cv.kw
+        if self.dataflow == "os":  # group = (pixel, tap); index = channel
+            col, tap = np.meshgrid(np.arange(s.block_width(block)), np.arange(taps), indexing="ij")
+            col, tap = col.ravel(), tap.ravel()
+            p = block * w + col
+            oy, ox = np.divmod(p, cv.out_w)
+            g0 = block * s.h + tap * cv.channels
+            a = c0 + g0 * w + col * (w + 1)
+            length = np.full(len(a), cv.channels)
+            p2 = p[:, None] + dp[tap]
+            ok = stride_ok[tap] & (oy[:, None] + dy[tap] >= 0) & (oy[:, None] + dy[tap] < cv.out_h) & \
+                (ox[:, None] + dx[tap] >= 0) & (ox[:, None] + dx[tap] < cv.out_w)
+            g2 = (p2 // w) * s.h + (np.arange(taps)[None, :] * cv.channels)
+            c2 = p2 % w
+            vlo = np.where(ok, 0, 1)
+            vhi = np.where(ok, cv.channels, 0)
+            d_lo, d_hi = g0 + col, g0 + col + cv.channels - 1
+            e_lo, e_hi = g2 + c2, g2 + c2 + cv.channels - 1
+        else:  # ws: group = (window index, output row); index = output column
+            col, oy = np.meshgrid(np.arange(s.block_width(block)), np.arange(cv.out_h), indexing="ij")
+            col, oy = col.ravel(), oy.ravel()
+            k = block * w + col
+            tap, ch = np.divmod(k, cv.channels)
+            g0 = block * s.h + oy * cv.out_w
+            a = c0 + g0 * w + col * (w + 1)
+            length = np.full(len(a), cv.out_w)
+            k2 = np.arange(taps)[None, :] * cv.channels + ch[:, None]
+            ny = oy[:, None] + dy[tap]
+            ok = stride_ok[tap] & (ny >= 0) & (ny < cv.out_h)
+            g2 = (k2 // w) * s.h + ny * cv.out_w + dx[tap]
+            c2 = k2 % w
+            vlo = np.where(ok, np.maximum(0, -dx[tap]), 1)
+            vhi = np.where(ok, np.minimum(cv.out_w, cv.out_w - dx[tap]), 0)
+            d_lo, d_hi = g0 + col, g0 + col + cv.out_w - 1
+            e_lo, e_hi = g2 + c2 + vlo, g2 + c2 + vhi - 1
+        offsets = c0 + g2 * w + c2 * (w + 1) - a[:, None]
+        steady = (d_lo >= w - 1) & (d_hi <= rows - 1) & \
+            np.where(vlo < vhi, (e_lo >= w - 1) & (e_hi <= rows - 1), True).all(axis=1)
+        cache[block] = result = (a, length, offsets, vlo, vhi, steady)
+        return result
+
+    def first_miss(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
+        """Stream position of the first word of block ``block`` in positions [start, stop) none of
+        whose copies lies in the circular position range [lo, hi); None if every word hits."""
+        if not self._linear:
+            return self._first_miss_words(block, start, stop, lo, hi)
+        a, length, offsets, vlo, vhi, steady = self._groups(block)
+        sigma, size = self.op.stream.w, self.op.stream.size
+        t_first = np.maximum(0, -((a - start) // sigma))  # ceil((start − a)/σ)
+        t_last = np.minimum(length - 1, -((a - stop) // sigma) - 1)
+        live = t_first <= t_last
+        if not live.any():
+            return None
+        if not steady[live].all():
+            return self._first_miss_words(block, start, stop, lo, hi)
+        spans = [(lo, lo + (hi - lo) % size)] if lo + (hi - lo) % size <= size else [(lo, size), (0, hi)]
+        if hi == lo:
+            spans = []
+        ends_lo, ends_hi = [], []
+        for x0, x1 in spans:  # index range of each copy inside [x0, x1)
+            base = a[:, None] + offsets
+            ends_lo.append(np.maximum(-((base - x0) // sigma), vlo))
+            ends_hi.append(np.minimum(-((base - x1) // sigma) - 1, vhi - 1))
+        t = t_first.copy()
+        if spans:
+            i_lo, i_hi = np.concatenate(ends_lo, axis=1), np.concatenate(ends_hi, axis=1)
+            while True:  # step past every interval holding t
+                inside = (i_lo <= t[:, None]) & (t[:, None] <= i_hi)
+                moved = np.where(inside, i_hi + 1, t[:, None]).max(axis=1)
+                if (moved == t).all():
+                    break
+                t = moved
+        miss = live & (t <= t_last)
+        if not miss.any():
+            return None
+        return int((a + sigma * t)[miss].min())
+
+    def _first_miss_words(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
+        g, c = self.words_of_positions(block, start, stop)
+        if not len(g):
+            return None
+        missing = np.flatnonzero(~self.held(g, c, lo, hi))
+        if not len(missing):
+            return None
+        i = int(missing[0])
+        return int(self.op.stream.pos(int(g[i]), int(c[i])))
 
     def words_of_rows(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Row-major stream: rows first..first+count−1 in demand order (last row first)."""

@@ -93,6 +93,12 @@ class RolledStream:
             prefix.append(prefix[-1] + max(0, min(self.rows - 1, d - first_null_col) - max(g0, d - self.w + 1) + 1))
         return d0, prefix
 
+    def element_at(self, pos: int) -> tuple[int, int]:
+        """(stacked row, column) of stream position ``pos``."""
+        d = self.diag_of(pos)
+        g = min(d, self.rows - 1) - (pos - self.diag_start(d))
+        return g, d - g
+
     def real_index(self, pos: int) -> int:
         """How many real (non-null) words precede stream position ``pos``."""
         if not self.null_cols:

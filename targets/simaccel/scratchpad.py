@@ -102,6 +102,13 @@ class _Window:
             self.w = (self.w + self.p) % self.n
             self.rows.append(row)
 
+    def reach_copies(self, reuse: IfmapReuse, g: int, c: int, row: int) -> None:
+        """The array demands word (g, c) at ``row``: refill until a copy of it is in the window."""
+        gg, cc = np.array([g]), np.array([c])
+        while not reuse.held(gg, cc, *reuse.window_positions(self.w, self.a, self.n))[0]:
+            self.w = (self.w + self.p) % self.n
+            self.rows.append(row)
+
     def demand(self, g: np.ndarray, c: np.ndarray, rows: np.ndarray, reuse: IfmapReuse) -> None:
         """Words (stacked row g, column c) demanded in order at ``rows``: each needs one of its
         copies in the window. Copies are looked up in growing chunks (a miss often comes early)."""
@@ -190,10 +197,16 @@ def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycle
                 if win.holds(s):
                     s += a - (s - win.w) % n
                     continue
-                last = min(tail, s + _BATCH_SETS - 1, s + n - (s - win.w) % n - 1)
-                g, c = reuse.words_of_sets(b, s, last)
-                if len(g):
-                    win.demand(g, c, base + (g - top) + c, reuse)
+                last = min(tail, s + n - (s - win.w) % n - 1)  # the sets outside the window from s on
+                pos = stream.position_of_real(s * e)
+                stop = stream.position_of_real(min((last + 1) * e, stream.real) - 1) + 1
+                while True:
+                    miss = reuse.first_miss(b, pos, stop, *reuse.window_positions(win.w, a, n))
+                    if miss is None:
+                        break
+                    g, c = stream.element_at(miss)
+                    win.reach_copies(reuse, g, c, base + (g - top) + c)
+                    pos = miss + 1
                 s = last + 1
         f += 1
 
