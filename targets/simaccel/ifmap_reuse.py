@@ -179,7 +179,7 @@ class IfmapReuse:
         offsets = c0 + g2 * w + c2 * (w + 1) - a[:, None]
         steady = (d_lo >= w - 1) & (d_hi <= rows - 1) & \
             np.where(vlo < vhi, (e_lo >= w - 1) & (e_hi <= rows - 1), True).all(axis=1)
-        cache[block] = result = (a, length, offsets, vlo, vhi, steady)
+        cache[block] = result = (a, length, offsets, vlo, vhi, steady, g0, col)
         return result
 
     def first_miss(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
@@ -187,15 +187,30 @@ class IfmapReuse:
         whose copies lies in the circular position range [lo, hi); None if every word hits."""
         if not self._linear:
             return self._first_miss_words(block, start, stop, lo, hi)
-        a, length, offsets, vlo, vhi, steady = self._groups(block)
+        a, length, offsets, vlo, vhi, steady, g0, col = self._groups(block)
         sigma, size = self.op.stream.w, self.op.stream.size
         t_first = np.maximum(0, -((a - start) // sigma))  # ceil((start − a)/σ)
         t_last = np.minimum(length - 1, -((a - stop) // sigma) - 1)
         live = t_first <= t_last
+        odd = np.flatnonzero(~steady)  # near the stack's ends: word by word, exact positions
+        first_odd = None
+        if len(odd):
+            t = np.arange(int(length[odd].max()))
+            g = (g0[odd][:, None] + t[None, :]).ravel()
+            c = np.repeat(col[odd], len(t))
+            keep = t[None, :].repeat(len(odd), axis=0).ravel() < np.repeat(length[odd], len(t))
+            g, c = g[keep], c[keep]
+            d = g + c
+            pos = self._diag_starts[d] + np.minimum(d, self.op.stream.rows - 1) - g
+            inside = (pos >= start) & (pos < stop)
+            g, c, pos = g[inside], c[inside], pos[inside]
+            if len(g):
+                missing = ~self.held(g, c, lo, hi)
+                if missing.any():
+                    first_odd = int(pos[missing].min())
+            live &= steady
         if not live.any():
-            return None
-        if not steady[live].all():
-            return self._first_miss_words(block, start, stop, lo, hi)
+            return first_odd
         spans = [(lo, lo + (hi - lo) % size)] if lo + (hi - lo) % size <= size else [(lo, size), (0, hi)]
         if hi == lo:
             spans = []
@@ -215,8 +230,9 @@ class IfmapReuse:
                 t = moved
         miss = live & (t <= t_last)
         if not miss.any():
-            return None
-        return int((a + sigma * t)[miss].min())
+            return first_odd
+        first = int((a + sigma * t)[miss].min())
+        return first if first_odd is None else min(first, first_odd)
 
     def _first_miss_words(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         g, c = self.words_of_positions(block, start, stop)
