@@ -89,20 +89,38 @@ class IfmapReuse:
             return g % s.h, (g // s.h) * s.w + c
         return (g // s.h) * s.w + c, g % s.h
 
-    def window_positions(self, first_set: int, sets: int, n: int) -> tuple[int, int]:
-        """Stream positions [start, stop) (circular) of the sets first_set … first_set+sets−1 (mod n)."""
+    @cached_property
+    def set_starts(self) -> np.ndarray:
+        """Stream position of each set's first word (sets of ``set_words`` real words)."""
         st, e = self.op.stream, self.set_words
-        start = st.position_of_real(first_set * e) if isinstance(st, RolledStream) else self._rm_pos(first_set * e)
-        end = (first_set + sets) % n
-        if end == 0 or end * e >= st.real:
-            return start, 0
-        return start, st.position_of_real(end * e) if isinstance(st, RolledStream) else self._rm_pos(end * e)
+        real = np.arange(0, st.real, e)
+        if isinstance(st, RolledStream):
+            pos = real.copy()
+            if st.null_cols:
+                first_null = st.diag_start(st._null_prefix[0])
+                for i in np.flatnonzero(real >= first_null):
+                    pos[i] = st.position_of_real(int(real[i]))
+            return pos
+        g0 = (st.blocks - 1) * st.h
+        width = st.w - st.null_cols
+        late = real - g0 * st.w
+        return np.where(late < 0, real, g0 * st.w + (np.maximum(late, 0) // width) * st.w + np.maximum(late, 0) % width)
 
-    def _rm_pos(self, index: int) -> int:
-        st = self.op.stream
-        g = st.row_of_real(index)
-        first = st.real_index(g, 0)
-        return g * st.w + (index - first)
+    def window_positions(self, first_set: int, sets: int, n: int) -> tuple[int, int]:
+        """Stream positions [start, stop) (circular; stop 0 = the stream's end) of sets
+        first_set … first_set+sets−1 (mod n)."""
+        starts = self.set_starts
+        end = first_set + sets
+        if end >= n:
+            end -= n
+        if end == 0 or end >= len(starts):
+            return int(starts[first_set]), 0
+        return int(starts[first_set]), int(starts[end])
+
+    def copy_sets_of(self, g: int, c: int) -> np.ndarray:
+        """Sets holding a copy of word (g, c)."""
+        pos, exists = self.copy_positions(np.array([g]), np.array([c]))
+        return np.searchsorted(self.set_starts, pos[0][exists[0]], side="right") - 1
 
     def words_of_positions(self, block: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Block ``block``'s real words at stream positions [lo, hi) (rolled stream), in demand order."""

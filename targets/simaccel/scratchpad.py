@@ -104,10 +104,10 @@ class _Window:
 
     def reach_copies(self, reuse: IfmapReuse, g: int, c: int, row: int) -> None:
         """The array demands word (g, c) at ``row``: refill until a copy of it is in the window."""
-        gg, cc = np.array([g]), np.array([c])
-        while not reuse.held(gg, cc, *reuse.window_positions(self.w, self.a, self.n))[0]:
-            self.w = (self.w + self.p) % self.n
-            self.rows.append(row)
+        dist = (reuse.copy_sets_of(g, c) - self.w) % self.n
+        shifts = int(np.where(dist < self.a, 0, -((self.a - 1 - dist) // self.p)).min())
+        self.w = (self.w + shifts * self.p) % self.n
+        self.rows.extend([row] * shifts)
 
     def demand(self, g: np.ndarray, c: np.ndarray, rows: np.ndarray, reuse: IfmapReuse) -> None:
         """Words (stacked row g, column c) demanded in order at ``rows``: each needs one of its
@@ -207,6 +207,9 @@ def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycle
                     g, c = stream.element_at(miss)
                     win.reach_copies(reuse, g, c, base + (g - top) + c)
                     pos = miss + 1
+                    here = stream.real_index(pos) // e
+                    if win.holds(here) and (last - win.w) % n < a and (last - win.w) % n >= (here - win.w) % n:
+                        break  # the rest of these sets is in the window now
                 s = last + 1
         f += 1
 
