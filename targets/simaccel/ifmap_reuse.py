@@ -44,12 +44,9 @@ class IfmapReuse:
     dataflow: str
     set_words: int
 
-    @cached_property
+    @property
     def _diag_starts(self) -> np.ndarray:
-        s = self.op.stream
-        d = np.arange(s.rows + s.w - 1)
-        lengths = np.minimum.reduce([d + 1, np.full_like(d, s.w), np.full_like(d, s.rows), s.rows + s.w - 1 - d])
-        return np.concatenate(([0], np.cumsum(lengths)))
+        return self.op.stream.tables[0]
 
     @cached_property
     def _tap_tables(self) -> tuple[np.ndarray, ...]:
@@ -95,12 +92,11 @@ class IfmapReuse:
         st, e = self.op.stream, self.set_words
         real = np.arange(0, st.real, e)
         if isinstance(st, RolledStream):
-            pos = real.copy()
-            if st.null_cols:
-                first_null = st.diag_start(st._null_prefix[0])
-                for i in np.flatnonzero(real >= first_null):
-                    pos[i] = st.position_of_real(int(real[i]))
-            return pos
+            starts, real_before, nulls = st.tables
+            d = np.searchsorted(real_before, real, side="right") - 1
+            k = real - real_before[d]
+            first_null = np.minimum(d, st.rows - 1) - np.minimum(st.rows - 1, d - (st.w - st.null_cols))
+            return starts[d] + k + np.where((nulls[d] > 0) & (k >= first_null), nulls[d], 0)
         g0 = (st.blocks - 1) * st.h
         width = st.w - st.null_cols
         late = real - g0 * st.w

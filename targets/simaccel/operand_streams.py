@@ -57,41 +57,32 @@ class RolledStream:
     def size(self) -> int:
         return self.rows * self.w
 
+    @cached_property
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per diagonal d (and one past the last): F(d) = words on the diagonals before d, real
+        words before d, null words on d."""
+        d = np.arange(self.rows + self.w - 1)
+        lengths = np.minimum.reduce([d + 1, np.full_like(d, self.w), np.full_like(d, self.rows),
+                                     self.rows + self.w - 1 - d])
+        nulls = np.zeros_like(d)
+        if self.null_cols:
+            first_null_col = self.w - self.null_cols
+            nulls = np.maximum(0, np.minimum(self.rows - 1, d - first_null_col)
+                               - np.maximum(self.rows - self.h, d - self.w + 1) + 1)
+        starts = np.concatenate(([0], np.cumsum(lengths)))
+        real = starts - np.concatenate(([0], np.cumsum(nulls)))
+        return starts, real, np.concatenate((nulls, [0]))
+
     def diag_start(self, d: int) -> int:
         """Elements on the diagonals before ``d`` (F(d))."""
-        m1, m2 = min(self.w, self.rows), max(self.w, self.rows)
-        if d <= m1:
-            return d * (d + 1) // 2
-        if d <= m2:
-            return m1 * (m1 + 1) // 2 + (d - m1) * m1
-        q = min(d, m1 + m2 - 1) - m2
-        return m1 * (m1 + 1) // 2 + (m2 - m1) * m1 + q * (m1 - 1) - q * (q - 1) // 2
+        return int(self.tables[0][d])
 
     def diag_of(self, pos: int) -> int:
-        lo, hi = 0, self.rows + self.w - 1
-        while lo < hi:  # largest d with F(d) <= pos
-            mid = (lo + hi + 1) // 2
-            if self.diag_start(mid) <= pos:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
+        return int(np.searchsorted(self.tables[0], pos, side="right")) - 1
 
     def pos(self, g: int, c: int) -> int:
         d = g + c
         return self.diag_start(d) + min(d, self.rows - 1) - g
-
-    @cached_property
-    def _null_prefix(self) -> tuple[int, list[int]]:
-        """(first diagonal holding a null, nulls on the diagonals before each later one)."""
-        if not self.null_cols:
-            return 0, [0]
-        g0, first_null_col = self.rows - self.h, self.w - self.null_cols
-        d0 = g0 + first_null_col
-        prefix = [0]
-        for d in range(d0, self.rows + self.w - 1):
-            prefix.append(prefix[-1] + max(0, min(self.rows - 1, d - first_null_col) - max(g0, d - self.w + 1) + 1))
-        return d0, prefix
 
     def element_at(self, pos: int) -> tuple[int, int]:
         """(stacked row, column) of stream position ``pos``."""
@@ -99,36 +90,38 @@ class RolledStream:
         g = min(d, self.rows - 1) - (pos - self.diag_start(d))
         return g, d - g
 
+    def _first_null_offset(self, d: int) -> int:
+        """Offset along diagonal d (rows descending) of its first null word."""
+        return min(d, self.rows - 1) - min(self.rows - 1, d - (self.w - self.null_cols))
+
+    @property
+    def first_null_position(self) -> int:
+        """Stream position of the first null word (the stream's size if none)."""
+        starts, _, nulls = self.tables
+        hit = np.flatnonzero(nulls)
+        if not len(hit):
+            return self.size
+        d = int(hit[0])
+        return int(starts[d]) + self._first_null_offset(d)
+
     def real_index(self, pos: int) -> int:
         """How many real (non-null) words precede stream position ``pos``."""
-        if not self.null_cols:
-            return pos
-        d0, prefix = self._null_prefix
+        starts, real, nulls = self.tables
         d = self.diag_of(pos)
-        if d < d0:
-            return pos
-        before = prefix[d - d0]
-        top, first_null_col = min(d, self.rows - 1), self.w - self.null_cols
-        null_hi = min(self.rows - 1, d - first_null_col)  # null rows of diagonal d: [null_lo, null_hi]
-        null_lo = max(self.rows - self.h, d - self.w + 1)
-        k = pos - self.diag_start(d)  # pos is row top − k of diagonal d
-        if null_hi >= null_lo:
-            first_null_k = top - null_hi
-            before += max(0, min(k, top - null_lo + 1) - first_null_k)
-        return pos - before
+        k = pos - int(starts[d])
+        before = 0
+        if nulls[d]:
+            before = min(max(0, k - self._first_null_offset(d)), int(nulls[d]))
+        return int(real[d]) + k - before
 
     def position_of_real(self, index: int) -> int:
         """Stream position of the real word number ``index`` (0-based)."""
-        if not self.null_cols:
-            return index
-        lo, hi = index, index + self.h * self.null_cols
-        while lo < hi:  # smallest pos with real_index(pos + 1) > index
-            mid = (lo + hi) // 2
-            if self.real_index(mid + 1) > index:
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo
+        starts, real, nulls = self.tables
+        d = int(np.searchsorted(real, index, side="right")) - 1
+        k = index - int(real[d])
+        if nulls[d] and k >= self._first_null_offset(d):
+            k += int(nulls[d])
+        return int(starts[d]) + k
 
     def block_width(self, b: int) -> int:
         return self.w - (self.null_cols if b == self.blocks - 1 else 0)
@@ -156,7 +149,7 @@ class RolledStream:
         tails = starts(d) + np.minimum(d, self.rows - 1) - g
         heads = starts(b * self.h)
         if self.null_cols:  # positions past the first null word: count the nulls
-            first_null = self.diag_start(self._null_prefix[0])
+            first_null = self.first_null_position
             for blk in np.flatnonzero((heads >= first_null) | (tails >= first_null)):
                 heads[blk], tails[blk] = self.head(int(blk)), self.tail(int(blk))
         return heads // set_words, tails // set_words
