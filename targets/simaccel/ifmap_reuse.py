@@ -13,6 +13,7 @@ stepping (ky, kx) over the kernel.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -113,10 +114,44 @@ class IfmapReuse:
             return int(starts[first_set]), 0
         return int(starts[first_set]), int(starts[end])
 
-    def copy_sets_of(self, g: int, c: int) -> np.ndarray:
-        """Sets holding a copy of word (g, c)."""
-        pos, exists = self.copy_positions(np.array([g]), np.array([c]))
-        return np.searchsorted(self.set_starts, pos[0][exists[0]], side="right") - 1
+    @cached_property
+    def _set_start_list(self) -> list[int]:
+        return self.set_starts.tolist()
+
+    def copy_sets_of(self, g: int, c: int) -> list[int]:
+        """Sets holding a copy of word (g, c) (plain Python: one word)."""
+        cv, s = self.conv, self.op.stream
+        if self.dataflow == "ws":
+            p, k = g % s.h, (g // s.h) * s.w + c
+        else:
+            p, k = (g // s.h) * s.w + c, g % s.h
+        oy, ox = divmod(p, cv.out_w)
+        tap, ch = divmod(k, cv.channels)
+        ky, kx = divmod(tap, cv.kw)
+        iy, ix = oy * cv.stride + ky, ox * cv.stride + kx
+        starts, rolled = self._set_start_list, isinstance(s, RolledStream)
+        diag = s.tables[0] if rolled else None
+        out = []
+        for ky2 in range(cv.kh):
+            ny, ry = divmod(iy - ky2, cv.stride)
+            if ry or not 0 <= ny < cv.out_h:
+                continue
+            for kx2 in range(cv.kw):
+                nx, rx = divmod(ix - kx2, cv.stride)
+                if rx or not 0 <= nx < cv.out_w:
+                    continue
+                p2, k2 = ny * cv.out_w + nx, (ky2 * cv.kw + kx2) * cv.channels + ch
+                if self.dataflow == "ws":
+                    g2, c2 = (k2 // s.w) * s.h + p2, k2 % s.w
+                else:
+                    g2, c2 = (p2 // s.w) * s.h + k2, p2 % s.w
+                if rolled:
+                    d = g2 + c2
+                    pos = int(diag[d]) + min(d, s.rows - 1) - g2
+                else:
+                    pos = g2 * s.w + c2
+                out.append(bisect_right(starts, pos) - 1)
+        return out
 
     def words_of_positions(self, block: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Block ``block``'s real words at stream positions [lo, hi) (rolled stream), in demand order."""
@@ -146,41 +181,47 @@ class IfmapReuse:
         s = self.op.stream
         return isinstance(s, RolledStream) and s.rows >= s.w and self.dataflow in ("os", "ws")
 
-    def _groups(self, block: int) -> tuple[np.ndarray, ...] | None:
-        """(A, L, D, valid from, valid to, linear) of block ``block``'s groups; None if not linear."""
+    _CHUNK = 64  # blocks whose groups are built together
+
+    def _groups(self, block: int) -> tuple[np.ndarray, ...]:
+        """(A, L, D, valid from, valid to, steady, first row, column) of block ``block``'s groups."""
         cache = self.__dict__.setdefault("_group_cache", {})
-        if block in cache:
-            return cache[block]
+        chunk = block // self._CHUNK
+        if chunk not in cache:
+            cache[chunk] = self._build_groups(chunk * self._CHUNK, min(self.op.stream.blocks,
+                                                                     (chunk + 1) * self._CHUNK))
+        per_block, arrays = cache[chunk]
+        lo = (block - chunk * self._CHUNK) * per_block
+        return tuple(x[lo:lo + per_block] for x in arrays)
+
+    def _build_groups(self, first: int, stop: int) -> tuple[int, tuple[np.ndarray, ...]]:
         cv, s = self.conv, self.op.stream
         w, rows = s.w, s.rows
         c0 = w * (w + 1) // 2 - w * w
         dy, dx, dp, dk, stride_ok = self._tap_tables
         taps = cv.kh * cv.kw
+        other = taps if self.dataflow == "os" else cv.out_h
+        bb, col, j = (x.ravel() for x in np.meshgrid(np.arange(first, stop), np.arange(w), np.arange(other),
+                                                     indexing="ij"))
+        real_col = col < np.where(bb == s.blocks - 1, w - s.null_cols, w)
         if self.dataflow == "os":  # group = (pixel, tap); index = channel
-            col, tap = np.meshgrid(np.arange(s.block_width(block)), np.arange(taps), indexing="ij")
-            col, tap = col.ravel(), tap.ravel()
-            p = block * w + col
+            tap = j
+            p = bb * w + col
             oy, ox = np.divmod(p, cv.out_w)
-            g0 = block * s.h + tap * cv.channels
-            a = c0 + g0 * w + col * (w + 1)
-            length = np.full(len(a), cv.channels)
+            g0 = bb * s.h + tap * cv.channels
+            length = np.where(real_col, cv.channels, 0)
             p2 = p[:, None] + dp[tap]
             ok = stride_ok[tap] & (oy[:, None] + dy[tap] >= 0) & (oy[:, None] + dy[tap] < cv.out_h) & \
                 (ox[:, None] + dx[tap] >= 0) & (ox[:, None] + dx[tap] < cv.out_w)
             g2 = (p2 // w) * s.h + (np.arange(taps)[None, :] * cv.channels)
             c2 = p2 % w
-            vlo = np.where(ok, 0, 1)
-            vhi = np.where(ok, cv.channels, 0)
-            d_lo, d_hi = g0 + col, g0 + col + cv.channels - 1
-            e_lo, e_hi = g2 + c2, g2 + c2 + cv.channels - 1
+            vlo, vhi = np.where(ok, 0, 1), np.where(ok, cv.channels, 0)
         else:  # ws: group = (window index, output row); index = output column
-            col, oy = np.meshgrid(np.arange(s.block_width(block)), np.arange(cv.out_h), indexing="ij")
-            col, oy = col.ravel(), oy.ravel()
-            k = block * w + col
-            tap, ch = np.divmod(k, cv.channels)
-            g0 = block * s.h + oy * cv.out_w
-            a = c0 + g0 * w + col * (w + 1)
-            length = np.full(len(a), cv.out_w)
+            oy = j
+            tap, ch = np.divmod(bb * w + col, cv.channels)
+            tap = np.minimum(tap, taps - 1)  # null columns of the last block: any tap (length 0)
+            g0 = bb * s.h + oy * cv.out_w
+            length = np.where(real_col, cv.out_w, 0)
             k2 = np.arange(taps)[None, :] * cv.channels + ch[:, None]
             ny = oy[:, None] + dy[tap]
             ok = stride_ok[tap] & (ny >= 0) & (ny < cv.out_h)
@@ -188,13 +229,13 @@ class IfmapReuse:
             c2 = k2 % w
             vlo = np.where(ok, np.maximum(0, -dx[tap]), 1)
             vhi = np.where(ok, np.minimum(cv.out_w, cv.out_w - dx[tap]), 0)
-            d_lo, d_hi = g0 + col, g0 + col + cv.out_w - 1
-            e_lo, e_hi = g2 + c2 + vlo, g2 + c2 + vhi - 1
+        a = c0 + g0 * w + col * (w + 1)
         offsets = c0 + g2 * w + c2 * (w + 1) - a[:, None]
-        steady = (d_lo >= w - 1) & (d_hi <= rows - 1) & \
-            np.where(vlo < vhi, (e_lo >= w - 1) & (e_hi <= rows - 1), True).all(axis=1)
-        cache[block] = result = (a, length, offsets, vlo, vhi, steady, g0, col)
-        return result
+        d_lo, d_hi = g0 + col, g0 + col + np.maximum(length, 1) - 1
+        e_lo, e_hi = g2 + c2 + np.where(vlo < vhi, vlo, 0), g2 + c2 + vhi - 1
+        steady = ~real_col | ((d_lo >= w - 1) & (d_hi <= rows - 1) &
+                              np.where(vlo < vhi, (e_lo >= w - 1) & (e_hi <= rows - 1), True).all(axis=1))
+        return w * other, (a, length, offsets, vlo, vhi, steady, g0, col)
 
     def first_miss(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         """Stream position of the first word of block ``block`` in positions [start, stop) none of

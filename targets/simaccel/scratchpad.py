@@ -104,8 +104,8 @@ class _Window:
 
     def reach_copies(self, reuse: IfmapReuse, g: int, c: int, row: int) -> None:
         """The array demands word (g, c) at ``row``: refill until a copy of it is in the window."""
-        dist = (reuse.copy_sets_of(g, c) - self.w) % self.n
-        shifts = int(np.where(dist < self.a, 0, -((self.a - 1 - dist) // self.p)).min())
+        shifts = min(0 if dist < self.a else -((self.a - 1 - dist) // self.p)
+                     for dist in ((s - self.w) % self.n for s in reuse.copy_sets_of(g, c)))
         self.w = (self.w + shifts * self.p) % self.n
         self.rows.extend([row] * shifts)
 
