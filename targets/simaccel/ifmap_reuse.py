@@ -244,50 +244,57 @@ class IfmapReuse:
             return self._first_miss_words(block, start, stop, lo, hi)
         a, length, offsets, vlo, vhi, steady, g0, col = self._groups(block)
         sigma, size = self.op.stream.w, self.op.stream.size
-        t_first = np.maximum(0, -((a - start) // sigma))  # ceil((start − a)/σ)
+        t_first = -((a - start) // sigma)  # ceil((start − a)/σ)
         t_last = np.minimum(length - 1, -((a - stop) // sigma) - 1)
+        np.maximum(t_first, 0, out=t_first)
         live = t_first <= t_last
-        odd = np.flatnonzero(~steady)  # near the stack's ends: word by word, exact positions
         first_odd = None
-        if len(odd):
-            t = np.arange(int(length[odd].max()))
-            g = (g0[odd][:, None] + t[None, :]).ravel()
-            c = np.repeat(col[odd], len(t))
-            keep = t[None, :].repeat(len(odd), axis=0).ravel() < np.repeat(length[odd], len(t))
-            g, c = g[keep], c[keep]
-            d = g + c
-            pos = self._diag_starts[d] + np.minimum(d, self.op.stream.rows - 1) - g
-            inside = (pos >= start) & (pos < stop)
-            g, c, pos = g[inside], c[inside], pos[inside]
-            if len(g):
-                missing = ~self.held(g, c, lo, hi)
-                if missing.any():
-                    first_odd = int(pos[missing].min())
+        if not steady.all():  # groups near the stack's ends: word by word, exact positions
+            odd = np.flatnonzero(~steady)
+            if len(odd):
+                first_odd = self._first_miss_odd(g0[odd], col[odd], length[odd], start, stop, lo, hi)
             live &= steady
-        if not live.any():
+        idx = np.flatnonzero(live)
+        if not len(idx):
             return first_odd
-        spans = [(lo, lo + (hi - lo) % size)] if lo + (hi - lo) % size <= size else [(lo, size), (0, hi)]
-        if hi == lo:
-            spans = []
-        ends_lo, ends_hi = [], []
-        for x0, x1 in spans:  # index range of each copy inside [x0, x1)
-            base = a[:, None] + offsets
-            ends_lo.append(np.maximum(-((base - x0) // sigma), vlo))
-            ends_hi.append(np.minimum(-((base - x1) // sigma) - 1, vhi - 1))
-        t = t_first.copy()
-        if spans:
-            i_lo, i_hi = np.concatenate(ends_lo, axis=1), np.concatenate(ends_hi, axis=1)
+        span = (hi - lo) % size
+        t = t_first[idx]
+        if span:
+            base = a[idx, None] + offsets[idx]
+            v_lo, v_hi = vlo[idx], vhi[idx] - 1
+            if lo + span <= size:  # index range of each copy inside the window
+                i_lo = np.maximum(-((base - lo) // sigma), v_lo)
+                i_hi = np.minimum(-((base - lo - span) // sigma) - 1, v_hi)
+            else:
+                i_lo = np.concatenate((np.maximum(-((base - lo) // sigma), v_lo), np.maximum(-(base // sigma), v_lo)),
+                                      axis=1)
+                i_hi = np.concatenate((np.minimum(-((base - size) // sigma) - 1, v_hi),
+                                       np.minimum(-((base - hi) // sigma) - 1, v_hi)), axis=1)
             while True:  # step past every interval holding t
-                inside = (i_lo <= t[:, None]) & (t[:, None] <= i_hi)
-                moved = np.where(inside, i_hi + 1, t[:, None]).max(axis=1)
+                tt = t[:, None]
+                moved = np.where((i_lo <= tt) & (tt <= i_hi), i_hi + 1, tt).max(axis=1)
                 if (moved == t).all():
                     break
                 t = moved
-        miss = live & (t <= t_last)
+        miss = t <= t_last[idx]
         if not miss.any():
             return first_odd
-        first = int((a + sigma * t)[miss].min())
+        first = int((a[idx] + sigma * t)[miss].min())
         return first if first_odd is None else min(first, first_odd)
+
+    def _first_miss_odd(self, g0: np.ndarray, col: np.ndarray, length: np.ndarray, start: int, stop: int,
+                        lo: int, hi: int) -> int | None:
+        t = np.arange(int(length.max()))
+        keep = (t[None, :] < length[:, None]).ravel()
+        g = (g0[:, None] + t[None, :]).ravel()[keep]
+        c = np.repeat(col, len(t))[keep]
+        d = g + c
+        pos = self._diag_starts[d] + np.minimum(d, self.op.stream.rows - 1) - g
+        inside = (pos >= start) & (pos < stop)
+        if not inside.any():
+            return None
+        missing = ~self.held(g[inside], c[inside], lo, hi)
+        return int(pos[inside][missing].min()) if missing.any() else None
 
     def _first_miss_words(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         g, c = self.words_of_positions(block, start, stop)

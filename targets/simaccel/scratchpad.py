@@ -40,6 +40,7 @@ prefetch)" = last drain cycle + max(first-fill lines); tinybench counts cycles, 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 
 import numpy as np
@@ -358,10 +359,12 @@ def _read_stall(done: list[int], row: int, count: int, stalls: int, chain: int) 
     return offset - 1
 
 
+@lru_cache(maxsize=512)
 def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, sram: tuple[int, int, int],
                     bw: float, sram_counts: tuple[int, int, int], conv: ConvShape | None = None) -> Traffic:
     """DRAM words, stalls and cycles of GEMM M×K·K×N on an R×C array with ``sram`` =
-    (ifmap, filter, ofmap) buffer words and ``bw`` words/cycle per buffer port."""
+    (ifmap, filter, ofmap) buffer words and ``bw`` words/cycle per buffer port. Pure, so
+    memoised: a model's repeated layers are simulated once."""
     streams = operand_streams(m, k, n, rows, cols, dataflow)
     writes = OfmapWrites(m, k, n, rows, cols, dataflow)
     L, folds = writes.fold_cycles, writes.folds
