@@ -181,7 +181,7 @@ class IfmapReuse:
         s = self.op.stream
         return isinstance(s, RolledStream) and s.rows >= s.w and self.dataflow in ("os", "ws")
 
-    _CHUNK = 64  # blocks whose groups are built together
+    _CHUNK = 4  # blocks whose groups are built together
 
     def _groups(self, block: int) -> tuple[np.ndarray, ...]:
         """(A, L, D, valid from, valid to, steady, first row, column) of block ``block``'s groups."""
