@@ -184,7 +184,8 @@ class IfmapReuse:
     _CHUNK = 4  # blocks whose groups are built together
 
     def _groups(self, block: int) -> tuple[np.ndarray, ...]:
-        """(A, L, D, valid from, valid to, steady, first row, column) of block ``block``'s groups."""
+        """(A, L, D, valid from, valid to, linear throughout, linear from, linear to, first row,
+        column) of block ``block``'s groups."""
         cache = self.__dict__.setdefault("_group_cache", {})
         chunk = block // self._CHUNK
         if chunk not in cache:
@@ -231,29 +232,36 @@ class IfmapReuse:
             vhi = np.where(ok, np.minimum(cv.out_w, cv.out_w - dx[tap]), 0)
         a = c0 + g0 * w + col * (w + 1)
         offsets = c0 + g2 * w + c2 * (w + 1) - a[:, None]
-        d_lo, d_hi = g0 + col, g0 + col + np.maximum(length, 1) - 1
-        e_lo, e_hi = g2 + c2 + np.where(vlo < vhi, vlo, 0), g2 + c2 + vhi - 1
-        steady = ~real_col | ((d_lo >= w - 1) & (d_hi <= rows - 1) &
-                              np.where(vlo < vhi, (e_lo >= w - 1) & (e_hi <= rows - 1), True).all(axis=1))
-        return w * other, (a, length, offsets, vlo, vhi, steady, g0, col)
+        # the indices t where the word and its copies sit on the linear diagonals [w − 1, rows − 1]
+        d0 = g0 + col
+        e0 = g2 + c2
+        valid = vlo < vhi
+        ok_lo = np.maximum(w - 1 - d0, np.where(valid, np.minimum(np.maximum(w - 1 - e0, vlo), vhi), 0).max(axis=1))
+        ok_hi = np.minimum(rows - 1 - d0, np.where(valid, np.maximum(np.minimum(rows - 1 - e0, vhi - 1), vlo - 1),
+                                                   length[:, None]).min(axis=1))
+        ok_lo, ok_hi = np.maximum(ok_lo, 0), np.minimum(ok_hi, length - 1)
+        steady = (length == 0) | ((ok_lo == 0) & (ok_hi == length - 1))
+        return w * other, (a, length, offsets, vlo, vhi, steady, ok_lo, ok_hi, g0, col)
 
     def first_miss(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         """Stream position of the first word of block ``block`` in positions [start, stop) none of
         whose copies lies in the circular position range [lo, hi); None if every word hits."""
         if not self._linear:
             return self._first_miss_words(block, start, stop, lo, hi)
-        a, length, offsets, vlo, vhi, steady, g0, col = self._groups(block)
+        a, length, offsets, vlo, vhi, steady, ok_lo, ok_hi, g0, col = self._groups(block)
         sigma, size = self.op.stream.w, self.op.stream.size
         t_first = -((a - start) // sigma)  # ceil((start − a)/σ)
         t_last = np.minimum(length - 1, -((a - stop) // sigma) - 1)
         np.maximum(t_first, 0, out=t_first)
         live = t_first <= t_last
         first_odd = None
-        if not steady.all():  # groups near the stack's ends: word by word, exact positions
+        if not steady.all():  # words near the stack's ends: one by one, exact positions
             odd = np.flatnonzero(~steady)
-            if len(odd):
-                first_odd = self._first_miss_odd(g0[odd], col[odd], length[odd], start, stop, lo, hi)
-            live &= steady
+            first_odd = self._first_miss_odd(g0[odd], col[odd], length[odd], ok_lo[odd], ok_hi[odd],
+                                             start, stop, lo, hi)
+            t_first = np.maximum(t_first, ok_lo)
+            t_last = np.minimum(t_last, ok_hi)
+            live = t_first <= t_last
         idx = np.flatnonzero(live)
         if not len(idx):
             return first_odd
@@ -282,10 +290,11 @@ class IfmapReuse:
         first = int((a[idx] + sigma * t)[miss].min())
         return first if first_odd is None else min(first, first_odd)
 
-    def _first_miss_odd(self, g0: np.ndarray, col: np.ndarray, length: np.ndarray, start: int, stop: int,
-                        lo: int, hi: int) -> int | None:
+    def _first_miss_odd(self, g0: np.ndarray, col: np.ndarray, length: np.ndarray, ok_lo: np.ndarray,
+                        ok_hi: np.ndarray, start: int, stop: int, lo: int, hi: int) -> int | None:
+        """First miss among the words of these groups outside their linear range [ok_lo, ok_hi]."""
         t = np.arange(int(length.max()))
-        keep = (t[None, :] < length[:, None]).ravel()
+        keep = ((t[None, :] < length[:, None]) & ((t[None, :] < ok_lo[:, None]) | (t[None, :] > ok_hi[:, None]))).ravel()
         g = (g0[:, None] + t[None, :]).ravel()[keep]
         c = np.repeat(col, len(t))[keep]
         d = g + c
@@ -295,16 +304,6 @@ class IfmapReuse:
             return None
         missing = ~self.held(g[inside], c[inside], lo, hi)
         return int(pos[inside][missing].min()) if missing.any() else None
-
-    def _first_miss_words(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
-        g, c = self.words_of_positions(block, start, stop)
-        if not len(g):
-            return None
-        missing = np.flatnonzero(~self.held(g, c, lo, hi))
-        if not len(missing):
-            return None
-        i = int(missing[0])
-        return int(self.op.stream.pos(int(g[i]), int(c[i])))
 
     def words_of_rows(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Row-major stream: rows first..first+count−1 in demand order (last row first)."""
