@@ -184,16 +184,17 @@ class IfmapReuse:
     _CHUNK = 4  # blocks whose groups are built together
 
     def _groups(self, block: int) -> tuple[np.ndarray, ...]:
-        """(A, L, D, valid from, valid to, linear throughout, linear from, linear to, first row,
-        column) of block ``block``'s groups."""
+        """(A, L, copy positions at index 0, copy valid from, copy valid to (inclusive), linear
+        throughout, linear from, linear to, first row, column) of block ``block``'s groups."""
         cache = self.__dict__.setdefault("_group_cache", {})
-        chunk = block // self._CHUNK
-        if chunk not in cache:
-            cache[chunk] = self._build_groups(chunk * self._CHUNK, min(self.op.stream.blocks,
-                                                                     (chunk + 1) * self._CHUNK))
-        per_block, arrays = cache[chunk]
-        lo = (block - chunk * self._CHUNK) * per_block
-        return tuple(x[lo:lo + per_block] for x in arrays)
+        if block not in cache:
+            first = block - block % self._CHUNK
+            stop = min(self.op.stream.blocks, first + self._CHUNK)
+            per_block, arrays = self._build_groups(first, stop)
+            for b in range(first, stop):
+                lo = (b - first) * per_block
+                cache[b] = tuple(x[lo:lo + per_block] for x in arrays)
+        return cache[block]
 
     def _build_groups(self, first: int, stop: int) -> tuple[int, tuple[np.ndarray, ...]]:
         cv, s = self.conv, self.op.stream
@@ -231,7 +232,7 @@ class IfmapReuse:
             vlo = np.where(ok, np.maximum(0, -dx[tap]), 1)
             vhi = np.where(ok, np.minimum(cv.out_w, cv.out_w - dx[tap]), 0)
         a = c0 + g0 * w + col * (w + 1)
-        offsets = c0 + g2 * w + c2 * (w + 1) - a[:, None]
+        copy_base = c0 + g2 * w + c2 * (w + 1)  # copy positions at index 0
         # the indices t where the word and its copies sit on the linear diagonals [w − 1, rows − 1]
         d0 = g0 + col
         e0 = g2 + c2
@@ -241,14 +242,14 @@ class IfmapReuse:
                                                    length[:, None]).min(axis=1))
         ok_lo, ok_hi = np.maximum(ok_lo, 0), np.minimum(ok_hi, length - 1)
         steady = (length == 0) | ((ok_lo == 0) & (ok_hi == length - 1))
-        return w * other, (a, length, offsets, vlo, vhi, steady, ok_lo, ok_hi, g0, col)
+        return w * other, (a, length, copy_base, vlo, vhi - 1, steady, ok_lo, ok_hi, g0, col)
 
     def first_miss(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         """Stream position of the first word of block ``block`` in positions [start, stop) none of
         whose copies lies in the circular position range [lo, hi); None if every word hits."""
         if not self._linear:
             return self._first_miss_words(block, start, stop, lo, hi)
-        a, length, offsets, vlo, vhi, steady, ok_lo, ok_hi, g0, col = self._groups(block)
+        a, length, copy_base, vlo, vhi, steady, ok_lo, ok_hi, g0, col = self._groups(block)
         sigma, size = self.op.stream.w, self.op.stream.size
         t_first = -((a - start) // sigma)  # ceil((start − a)/σ)
         t_last = np.minimum(length - 1, -((a - stop) // sigma) - 1)
@@ -268,8 +269,8 @@ class IfmapReuse:
         span = (hi - lo) % size
         t = t_first[idx]
         if span:
-            base = a[idx, None] + offsets[idx]
-            v_lo, v_hi = vlo[idx], vhi[idx] - 1
+            base = copy_base[idx]
+            v_lo, v_hi = vlo[idx], vhi[idx]
             if lo + span <= size:  # index range of each copy inside the window
                 i_lo = np.maximum(-((base - lo) // sigma), v_lo)
                 i_hi = np.minimum(-((base - lo - span) // sigma) - 1, v_hi)
