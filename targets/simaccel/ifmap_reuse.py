@@ -115,8 +115,22 @@ class IfmapReuse:
         return int(starts[first_set]), int(starts[end])
 
     @cached_property
-    def _set_start_list(self) -> list[int]:
+    def set_start_list(self) -> list[int]:
         return self.set_starts.tolist()
+
+    def first_word(self, block: int, start: int, stop: int) -> int | None:
+        """Position of block ``block``'s first real word in [start, stop) (rolled stream)."""
+        st = self.op.stream
+        top_row, wb = block * st.h, st.block_width(block)
+        d = max(st.diag_of(start), top_row)
+        for dd in (d, d + 1):
+            g_hi, g_lo = min(top_row + st.h - 1, dd), max(top_row, dd - wb + 1)
+            top = min(dd, st.rows - 1)
+            g = min(g_hi, st.diag_start(dd) + top - start) if dd == d else g_hi
+            if g >= g_lo:
+                pos = st.diag_start(dd) + top - g
+                return pos if pos < stop else None
+        return None
 
     def copy_sets_of(self, g: int, c: int) -> list[int]:
         """Sets holding a copy of word (g, c) (plain Python: one word)."""
@@ -129,7 +143,7 @@ class IfmapReuse:
         tap, ch = divmod(k, cv.channels)
         ky, kx = divmod(tap, cv.kw)
         iy, ix = oy * cv.stride + ky, ox * cv.stride + kx
-        starts, rolled = self._set_start_list, isinstance(s, RolledStream)
+        starts, rolled = self.set_start_list, isinstance(s, RolledStream)
         diag = s.tables[0] if rolled else None
         out = []
         for ky2 in range(cv.kh):

@@ -40,6 +40,7 @@ prefetch)" = last drain cycle + max(first-fill lines); tinybench counts cycles, 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
@@ -102,6 +103,9 @@ class _Window:
         while (s - self.w) % self.n >= self.a:
             self.w = (self.w + self.p) % self.n
             self.rows.append(row)
+
+    def holds_any(self, sets: list[int]) -> bool:
+        return any((s - self.w) % self.n < self.a for s in sets)
 
     def reach_copies(self, reuse: IfmapReuse, g: int, c: int, row: int) -> None:
         """The array demands word (g, c) at ``row``: refill until a copy of it is in the window."""
@@ -199,16 +203,23 @@ def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycle
                     s += a - (s - win.w) % n
                     continue
                 last = min(tail, s + n - (s - win.w) % n - 1)  # the sets outside the window from s on
-                pos = stream.position_of_real(s * e)
-                stop = stream.position_of_real(min((last + 1) * e, stream.real) - 1) + 1
+                starts = reuse.set_start_list
+                pos = starts[s]
+                stop = starts[last + 1] if last + 1 < len(starts) else stream.size
                 while True:
-                    miss = reuse.first_miss(b, pos, stop, *reuse.window_positions(win.w, a, n))
-                    if miss is None:
+                    first = reuse.first_word(b, pos, stop)  # often the miss: test it alone first
+                    if first is None:
                         break
+                    if not win.holds_any(reuse.copy_sets_of(*stream.element_at(first))):
+                        miss = first
+                    else:
+                        miss = reuse.first_miss(b, pos, stop, *reuse.window_positions(win.w, a, n))
+                        if miss is None:
+                            break
                     g, c = stream.element_at(miss)
                     win.reach_copies(reuse, g, c, base + (g - top) + c)
                     pos = miss + 1
-                    here = stream.real_index(pos) // e
+                    here = bisect_right(starts, pos) - 1
                     if win.holds(here) and (last - win.w) % n < a and (last - win.w) % n >= (here - win.w) % n:
                         break  # the rest of these sets is in the window now
                 s = last + 1
