@@ -305,6 +305,14 @@ class IfmapReuse:
         first = int((a[idx] + sigma * t)[miss].min())
         return first if first_odd is None else min(first, first_odd)
 
+    def _first_miss_words(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
+        """``first_miss`` word by word (every word's copies computed)."""
+        g, c = self.words_of_positions(block, start, stop)
+        if not len(g):
+            return None
+        missing = np.flatnonzero(~self.held(g, c, lo, hi))
+        return int(self.op.stream.pos(int(g[missing[0]]), int(c[missing[0]]))) if len(missing) else None
+
     def _first_miss_odd(self, g0: np.ndarray, col: np.ndarray, length: np.ndarray, ok_lo: np.ndarray,
                         ok_hi: np.ndarray, start: int, stop: int, lo: int, hi: int) -> int | None:
         """First miss among the words of these groups outside their linear range [ok_lo, ok_hi]."""
