@@ -24,6 +24,13 @@ def found(n, height, cls="Car", width=60.0, start=0.99, step=0.001):
             for i in range(n)]
 
 
+def with_small_boxes(height, small):
+    """80 cars `height` px tall found by boxes of their size (scores .89, .885, …, .495); the 40 odd
+    ones also carry the too-small detection `small`, listed first."""
+    return [([GroundTruth("Car", box(height))], [small] * (i % 2) + [Detection("Car", box(height), 0.89 - 0.005 * i)], [])
+            for i in range(80)]
+
+
 def both(images, cls="Car", difficulty="moderate"):
     return {method: evaluate_class(images, cls, difficulty, method) for method in METHODS}
 
@@ -82,13 +89,7 @@ def test_deviation_3_a_too_small_duplicate_does_not_take_the_object_from_the_rea
     # cars leave a threshold; n = 80: i ≥ 2k − 1.5 → i = 0, 1, 3, …, 39 (k = 0…20): 21
     # thresholds, precision 1 → R40 = 20/40 = 0.5, R11 = samples 0, 4, …, 20 → 6/11 (quirk 2).
     # exact: recall 1 at precision 1 → 1.0.
-    images = []
-    for i in range(80):
-        dets = [Detection("Car", box(30.0), 0.89 - 0.005 * i)]
-        if i % 2:
-            dets.insert(0, Detection("Car", box(24.0, top=103.0), 0.95))
-        images.append(([GroundTruth("Car", box(30.0))], dets, []))
-    results = both(images)
+    results = both(with_small_boxes(30.0, Detection("Car", box(24.0, top=103.0), 0.95)))
     assert all((r.ground_truths, r.tp, r.fp) == (80, 80, 0) for r in results.values())
     assert aps(results["devkit"]) == (6 / 11, 0.5)
     assert aps(results["exact"]) == (1.0, 1.0)
@@ -177,13 +178,7 @@ def test_quirk_a_too_small_box_of_another_class_takes_the_score_pass():
     # under the minimum height as an ignored detection whatever its class, so for Car it takes the
     # odd cars in the score pass: as in deviation 3, 21 thresholds → R40 = 0.5, R11 = 6/11; the
     # count pass still gives every car to its Car box (80 TP, 0 FP). exact: only Car boxes → 1.0.
-    images = []
-    for i in range(80):
-        dets = [Detection("Car", box(28.0), 0.89 - 0.005 * i)]
-        if i % 2:
-            dets.insert(0, Detection("Pedestrian", box(20.0, top=104.0), 0.95))
-        images.append(([GroundTruth("Car", box(28.0))], dets, []))
-    results = both(images)
+    results = both(with_small_boxes(28.0, Detection("Pedestrian", box(20.0, top=104.0), 0.95)))
     assert all((r.tp, r.fp) == (80, 0) for r in results.values())
     assert aps(results["devkit"]) == (6 / 11, 0.5)
     assert aps(results["exact"]) == (1.0, 1.0)
