@@ -70,6 +70,9 @@ def cli() -> None:
               help="Power monitor for energy mode: lpm01a, joulescope, rapl (host default: rapl).")
 @click.option("--power-option", "-P", "power_options", multiple=True, metavar="KEY=VALUE",
               help="Power-monitor option, e.g. -P port=/dev/ttyACM1 -P voltage_v=1.8 (repeatable).")
+@click.option("--kitti-ap", "kitti_ap_method", type=click.Choice(["devkit", "exact"]), default="devkit", show_default=True,
+              help="det01 accuracy: devkit = the official KITTI devkit's AP (what published tables print); exact = "
+                   "the same ignore rules over the exact precision/recall curve (not valid for submission).")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write a standalone report.html (inline CSS/JS) into each bundle.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
@@ -77,8 +80,8 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, port: str | None, baud: str | None, accel: str | None,
         threads: int | None, xnnpack: bool | None,
-        target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], with_report: bool,
-        as_json: bool) -> None:
+        target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], kitti_ap_method: str,
+        with_report: bool, as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
 
     Performance follows the MLPerf Tiny single-stream rule: 5 windows of at least 10 s,
@@ -107,6 +110,7 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         target=target, workloads=workload_ids, modes=_split(modes), model=model, out_dir=out_dir,
         rules=resolve_profile(quick, windows, min_window_s), target_options=options, data=data, split=split,
         download=not no_download, power=power, power_options=_key_values(power_options, "--power-option"),
+        kitti_ap_method=kitti_ap_method,
     )
     try:
         with RichProgressReporter() as progress:

@@ -54,6 +54,7 @@ class RunPlan:
     download: bool = True  # fetch a missing reference model from its pinned URL
     power: str | None = None  # power monitor for energy mode (default: the target's own, if any)
     power_options: dict = field(default_factory=dict)
+    kitti_ap_method: str = "devkit"  # det01 accuracy: "devkit" (published numbers) or "exact" (the curve)
 
 
 @dataclass
@@ -308,6 +309,7 @@ def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs
         if workload.metric == "kitti_ap":
             from tinybench.modes.detection_accuracy import run_detection_accuracy
 
-            return run_detection_accuracy(target, workload, model, job.dataset, len(job.dataset), progress)
+            return run_detection_accuracy(target, workload, model, job.dataset, len(job.dataset), progress,
+                                          plan.kitti_ap_method)
         return run_accuracy(target, workload, model, job.dataset, len(job.dataset), progress)
     raise UnknownNameError(f"unknown mode '{mode}'")
