@@ -1,6 +1,6 @@
 """Compare tinybench's KITTI AP with the Python port of the official devkit on generated scenarios.
 
-    python scripts/compare_kitti_ap.py PORT_DIR --port-python /path/to/venv/bin/python [--seed 0]
+    python scripts/compare_kitti_ap.py PORT_DIR --port-python /path/to/venv/bin/python [--seed 0] [--seeds 5]
 
 PORT_DIR is a checkout's folder holding the port's `eval.py` — `kitti-object-eval-python`
 (traveller59) or a vendored copy (OpenPCDet `pcdet/datasets/kitti/kitti_object_eval_python`,
@@ -219,15 +219,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("port", type=Path, help="folder holding the port's eval.py")
     parser.add_argument("--port-python", default=sys.executable, help="interpreter with numpy and numba for the port")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="first seed")
+    parser.add_argument("--seeds", type=int, default=1, help="how many seeds (25 scenarios each), pooled")
     parser.add_argument("--tolerance", type=float, default=0.01, help="largest allowed |Δ| in AP points (devkit)")
     args = parser.parse_args()
     if not (args.port / "eval.py").is_file():
         parser.error(f"{args.port} has no eval.py (give the folder of kitti-object-eval-python's eval.py)")
-    cases = scenarios(args.seed)
+    cases = [(f"{name}@{seed}", images) for seed in range(args.seed, args.seed + max(1, args.seeds))
+             for name, images in scenarios(seed)]
     objects = sum(len(gts) for _, images in cases for gts, _, _ in images)
     frames = sum(len(images) for _, images in cases)
-    print(f"{len(cases)} scenarios, {frames} frames, {objects} objects (seed {args.seed}); {_features(cases)}",
+    print(f"{len(cases)} scenarios, {frames} frames, {objects} objects (seeds {args.seed}–{args.seed + max(1, args.seeds) - 1}); "
+          f"{_features(cases)}",
           file=sys.stderr)
     print("running the port …", file=sys.stderr)
     port = run_port(args.port, args.port_python, cases)

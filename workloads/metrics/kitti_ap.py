@@ -43,8 +43,9 @@ Where ``exact`` differs, and why: one matching (greedy by score, a detection tak
 GT it overlaps most, an ignored one only failing that) makes every threshold consistent and the
 order of GTs and images irrelevant; too-small detections play no part; interpolation uses every
 distinct score, so recall is exact (R40 at r = k/40 is the best precision at TP·40 ≥ k·n).
-Expect the two to agree within about a point on cells with hundreds of GTs and to differ
-widely on small cells (quirk 1).
+On the comparison script's scenarios the two differ by about 1.5 AP points on cells with
+hundreds of GTs, by up to 7 in crowded scenes (quirk 2) and by up to 100 on small cells
+(quirk 1).
 
 History: the 2-D devkit before 2017 ignored GTs *below* the minimum height (``<``); the 3-D
 devkit and the Python port ignore them *at or below* it (``<=``), which is what is used here.
