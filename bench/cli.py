@@ -121,6 +121,10 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
             stderr.print(f"report: {path}")
     if as_json:
         click.echo(json.dumps([dict(r.result, bundle=str(r.bundle)) for r in results], indent=2))
+        from tinybench.stability import console_lines  # stability warnings still reach the terminal
+
+        for line in (line for r in results for line in console_lines(r.result)):
+            stderr.print(line, markup=False, highlight=False)
     else:
         print_summary(results, stderr if as_json else _stdout_console())
     if any(r.failed for r in results):
