@@ -548,5 +548,10 @@ def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_
     serve(PowerModel(idle_ma, active_ma), MonitorFaults(no_ack, malformed_after, skip_event), dut_socket)
 
 
+from tinybench.compare_cli import compare_command  # noqa: E402 - commands kept in their own modules
+
+cli.add_command(compare_command)
+
+
 def main() -> None:
     cli(prog_name="tinybench")
