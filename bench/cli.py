@@ -64,6 +64,7 @@ def cli() -> None:
 @click.option("--accel", default=None, help="simaccel: accelerator preset (mcu-npu, edge-npu) or TOML path.")
 @click.option("--threads", type=int, default=None, help="host: interpreter threads (default 1).")
 @click.option("--xnnpack/--no-xnnpack", default=None, help="host: use LiteRT's XNNPACK delegate (default on).")
+@click.option("--cpu", default=None, help="host: pin the run to these CPUs, e.g. 1 or 2,3 (steadier timing).")
 @click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
               help="Any adapter option, e.g. -O threads=2 (repeatable).")
 @click.option("--power", default=None,
@@ -76,7 +77,7 @@ def cli() -> None:
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, port: str | None, baud: str | None, accel: str | None,
-        threads: int | None, xnnpack: bool | None,
+        threads: int | None, xnnpack: bool | None, cpu: str | None,
         target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], with_report: bool,
         as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
@@ -100,6 +101,8 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         options["threads"] = threads
     if xnnpack is not None:
         options["xnnpack"] = xnnpack
+    if cpu is not None:
+        options["cpu"] = cpu
     workload_ids = _split(workloads)
     if not workload_ids:
         raise TinybenchError("no workload selected", hint="e.g. --workload kws01")

@@ -41,3 +41,29 @@ def test_a_cpu_hog_in_another_process_is_named_as_the_cause(tmp_path, cli_env, t
     top3 = [p["pid"] for p in host["busy_processes"][:3]]
     if hog.pid in top3:  # the console names the three busiest (others may be busier on a shared machine)
         assert f"tb-cpu-hog (pid {hog.pid})" in console
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_cpu_pins_the_host_run_and_the_bundle_says_so(tmp_path, cli_env, tinybench_cmd):
+    import os
+
+    cpu = max(os.sched_getaffinity(0))
+    proc = subprocess.run([*tinybench_cmd, "run", "-w", "kws01", "-m", "performance,spinup", "--quick", "--cpu",
+                           str(cpu), "--out", str(tmp_path / "r"), "--json"],
+                          capture_output=True, text=True, env=cli_env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)[0]
+    host = result["modes"]["performance"]["stability"]["host"]
+    assert host["affinity"] == [cpu] and host["pinned"] is (os.cpu_count() > 1)
+    assert result["target"]["options"]["cpu"] == str(cpu)
+    assert result["target"]["system"]["details"]["pinned_cpus"] == str(cpu)
+
+
+@pytest.mark.parametrize(("value", "message"), [("4000", "cannot pin to CPU 4000"),
+                                                 ("two", "cpu must be a CPU number or list")])
+def test_a_bad_cpu_is_a_clear_error(value, message, tmp_path, cli_env, tinybench_cmd):
+    proc = subprocess.run([*tinybench_cmd, "run", "-w", "kws01", "--quick", "--cpu", value,
+                           "--out", str(tmp_path / "r")], capture_output=True, text=True, env=cli_env, timeout=300)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "r").exists()
