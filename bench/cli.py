@@ -552,8 +552,10 @@ def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_
 
 
 from tinybench.compare_cli import compare_command  # noqa: E402 - commands kept in their own modules
+from tinybench.system_cli import system  # noqa: E402
 
 cli.add_command(compare_command)
+cli.add_command(system)
 
 
 def main() -> None:

@@ -72,3 +72,9 @@ class FakeHost:
 @pytest.fixture
 def fake_host(tmp_path) -> FakeHost:
     return FakeHost(tmp_path / "host")
+
+
+@pytest.fixture
+def fake_host_at():
+    """FakeHost(root, cpus=2) for a tree somewhere else than tmp_path."""
+    return FakeHost
