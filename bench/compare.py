@@ -54,6 +54,7 @@ class Comparison:
     repetitions_a: int
     repetitions_b: int
     note: str = ""
+    warnings: list[str] = field(default_factory=list)  # latency: the runs' own stability warnings
 
     @property
     def regression(self) -> bool:
@@ -169,11 +170,14 @@ def _ratio(workload: str, metric: str, runs_a: list[RunRecord], runs_b: list[Run
             estimate = cs.Estimate(b_value / a_value, float("nan"), float("nan"), "medians-only")
             verdict = NOT_TESTED
             note = "one figure per side and no repetitions: a difference cannot be told from noise"
+    warnings = [f"{side} {run.run_id}: {text}" for side, runs in (("A", runs_a), ("B", runs_b)) for run in runs
+                for text in run.stability] if metric.startswith("latency") else []
     return Comparison(
         workload=workload, metric=metric, unit=samples_a[0].unit, system_a=runs_a[0].system,
         system_b=runs_b[0].system, a=a_value, b=b_value, kind="ratio", estimate=estimate.value,
         low=_finite(estimate.low), high=_finite(estimate.high), method=estimate.method, verdict=verdict,
-        runs_a=len(samples_a), runs_b=len(samples_b), repetitions_a=counts[0], repetitions_b=counts[1], note=note)
+        runs_a=len(samples_a), runs_b=len(samples_b), repetitions_a=counts[0], repetitions_b=counts[1], note=note,
+        warnings=warnings[:20])
 
 
 def _figure(reps: list[cs.Repetitions], rates: bool, published: float) -> float:
@@ -241,6 +245,9 @@ def format_text(report: CompareReport) -> str:
                      f"{change:>11} {level} {interval:22} {c.verdict} ({c.method})")
         if c.system_a != c.system_b:
             lines.append(f"      A: {c.system_a} · B: {c.system_b}")
+        if c.warnings and c.metric == "latency":
+            lines.append(f"      ⚠ measured on an unstable or busy host, so the verdict is less reliable: "
+                         f"{c.warnings[0]}" + (f" (+{len(c.warnings) - 1} more)" if len(c.warnings) > 1 else ""))
     if not report.comparisons:
         lines.append("nothing to compare: no workload was measured on both sides")
     lines += [f"not compared: {u}" for u in report.unmatched]

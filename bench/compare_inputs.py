@@ -56,7 +56,7 @@ class RunRecord:
     source: str
     metrics: dict[str, MetricSamples] = field(default_factory=dict)  # latency, energy, spinup_cold, spinup_warm
     accuracy: AccuracyFacts | None = None
-    stable: bool | None = None  # the run's own stability verdict, where recorded
+    stability: list[str] = field(default_factory=list)  # the run's own stability warnings (performance)
 
 
 @dataclass
@@ -121,7 +121,7 @@ def read_bundle(bundle: Path, with_samples: bool = True) -> RunRecord:
         per_inference = _median_inference(record.metrics["latency"])
         if per_inference is not None:
             record.metrics["latency_p50"] = per_inference
-        record.stable = (perf.get("stability") or {}).get("stable")
+        record.stability = list((perf.get("stability") or {}).get("warnings") or [])
     energy = _measured(modes, "energy")
     if energy is not None and "energy_per_inference_median" in energy["metrics"]:
         values = [w.get("uj_per_inference") for w in energy.get("windows", [])]
