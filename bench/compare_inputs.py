@@ -76,6 +76,8 @@ def load(sources: list[Path], with_samples: bool = True) -> Loaded:
     loaded = Loaded()
     for source in sources:
         source = Path(source)
+        if source.name == "result.json" and source.is_file():
+            source = source.parent  # a bundle's result.json stands for the bundle
         if source.is_file() and source.suffix.lower() in EXPORT_SUFFIXES and source.name != "result.json":
             try:
                 loaded.runs += read_export(source)

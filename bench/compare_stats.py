@@ -2,8 +2,12 @@
 
 - **Ratio of medians** (latency, energy, spin-up): B's median ÷ A's median, so > 1 means
   B takes longer (or more energy). Its confidence interval is a percentile bootstrap
-  (10,000 resamples, fixed seed, so the same inputs always give the same answer), resampled
-  hierarchically: runs (when a side has several), then repetitions (windows) within each run.
+  resampled hierarchically: runs (when a side has several), then repetitions (windows) within
+  each run. For one run per side with an odd number of repetitions (5 windows, the MLPerf rule)
+  the bootstrap distribution of each median is computed exactly from the order statistics (the
+  median of m draws is ≤ x₍ⱼ₎ when at least (m + 1)/2 draws are), so the interval is the
+  bootstrap's with infinitely many resamples; otherwise 10,000 resamples with a fixed seed, so
+  the same inputs always give the same answer.
   A window's throughput already carries the noise of the inferences inside it, so resampling
   those too would count it twice; the per-inference times enter only where a run has too few
   windows to resample (fewer than 3): then each window of n timed inferences with mean m and
@@ -29,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -66,6 +71,9 @@ def _side_medians(runs: Sequence[Repetitions], rng: np.random.Generator, resampl
 
     The inner level (per-inference times) applies to window throughputs only.
     """
+    if len(runs) == 1 and (runs[0].inner is None or runs[0].values.size >= INNER_BELOW_WINDOWS):
+        values = runs[0].values  # the common case (one run, windows only): a plain bootstrap of the median
+        return np.median(values[rng.integers(0, values.size, size=(resamples, values.size))], axis=1)
     width = max(r.values.size for r in runs)
     values = np.full((len(runs), width), np.nan)
     inner_n = np.zeros((len(runs), width))
@@ -95,6 +103,42 @@ def _side_medians(runs: Sequence[Repetitions], rng: np.random.Generator, resampl
         chosen = np.where(n > 0, resampled, chosen)
     chosen = np.where(valid, chosen, np.nan)
     return np.nanmedian(chosen.reshape(resamples, -1), axis=1)
+
+
+def median_bootstrap_distribution(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap distribution of the median of an odd number m of values, exactly (no resampling):
+    the median of m draws is ≤ x₍ⱼ₎ when at least (m + 1)/2 draws are, each with probability j/m."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    return x, _median_probabilities(x.size)
+
+
+@lru_cache(maxsize=64)
+def _median_probabilities(m: int) -> np.ndarray:
+    """P(bootstrap median = x₍ⱼ₎), j = 1…m, for odd m (it depends on m only)."""
+    k = (m + 1) // 2
+    cdf = np.array([sum(math.comb(m, i) * (j / m) ** i * (1 - j / m) ** (m - i) for i in range(k, m + 1))
+                    for j in range(1, m + 1)])
+    return np.diff(np.concatenate([[0.0], cdf]))
+
+
+def _exact_bootstrap_ratio(a: np.ndarray, b: np.ndarray, higher_is_faster: bool,
+                           confidence: float) -> tuple[float, float]:
+    """Percentile interval of the bootstrap ratio of two independent medians, from their exact distributions."""
+    xa, pa = median_bootstrap_distribution(a)
+    xb, pb = median_bootstrap_distribution(b)
+    ratios = (xa[:, None] / xb[None, :] if higher_is_faster else xb[None, :] / xa[:, None]).ravel()
+    probs = (pa[:, None] * pb[None, :]).ravel()
+    order = np.argsort(ratios, kind="stable")
+    cdf = np.cumsum(probs[order])
+    alpha = 1.0 - confidence
+    pick = np.searchsorted(cdf, [alpha / 2 - 1e-12, 1 - alpha / 2 - 1e-12])
+    return float(ratios[order][min(pick[0], cdf.size - 1)]), float(ratios[order][min(pick[1], cdf.size - 1)])
+
+
+def _plain(runs: Sequence[Repetitions]) -> bool:
+    """One run whose repetitions alone carry the noise, an odd number of them: the exact bootstrap applies."""
+    return (len(runs) == 1 and runs[0].values.size % 2 == 1
+            and (runs[0].inner is None or runs[0].values.size >= INNER_BELOW_WINDOWS))
 
 
 def pooled_median(runs: Sequence[Repetitions]) -> float:
@@ -131,6 +175,9 @@ def ratio_of_medians(a: Sequence[Repetitions], b: Sequence[Repetitions], confide
         else:
             low, high = (med_b - qb) / (med_a + qa), (med_b + qb) / max(med_a - qa, 1e-300)
         return Estimate(ratio, min(low, ratio), max(high, ratio), "exact")
+    if _plain(a) and _plain(b):
+        low, high = _exact_bootstrap_ratio(a[0].values, b[0].values, higher_is_faster, confidence)
+        return Estimate(ratio, min(low, ratio), max(high, ratio), "bootstrap")
     rng = np.random.default_rng(seed)
     boot_a = _side_medians(a, rng, resamples)
     boot_b = _side_medians(b, rng, resamples)
@@ -138,6 +185,13 @@ def ratio_of_medians(a: Sequence[Repetitions], b: Sequence[Repetitions], confide
     alpha = 1.0 - confidence
     low, high = np.quantile(replicates[np.isfinite(replicates)], [alpha / 2, 1 - alpha / 2])
     return Estimate(ratio, float(min(low, ratio)), float(max(high, ratio)), "bootstrap")
+
+
+def consecutive_ratios(series: Sequence[Repetitions], confidence: float = 0.95, higher_is_faster: bool = False,
+                       resamples: int = RESAMPLES, seed: int = SEED) -> list[Estimate]:
+    """`ratio_of_medians(series[i - 1], series[i])` for every i ≥ 1: each run against the one before (history)."""
+    return [ratio_of_medians([a], [b], confidence, higher_is_faster, resamples, seed)
+            for a, b in zip(series, series[1:])]
 
 
 def ratio_verdict(estimate: Estimate, threshold: float, words: tuple[str, str] = ("slower", "faster")) -> str:

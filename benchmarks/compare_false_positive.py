@@ -20,7 +20,8 @@ benchmark (load average, other processes' CPU, steal, frequency) and prints them
 Rates come with their exact (Clopper–Pearson) 95 % intervals: 20 pairs cannot pin a rate down.
 
     python benchmarks/compare_false_positive.py [--pairs 20] [--detect-pairs 10] [--slowdowns 1,2,3,5]
-        [--workload kws01] [--windows 5] [--min-window-s 1.0] [--threshold 2%] [--cpu N] [--json FILE]
+        [--workload kws01] [--windows 5] [--min-window-s 1.0] [--threshold 2%] [--runs-per-side 1]
+        [--cpu N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ def one_run(args: argparse.Namespace, out: Path, delay_ns: int, label: str) -> P
     return result.bundle
 
 
-def verdicts(a: Path, b: Path, threshold: float) -> dict[str, tuple[str, float]]:
-    """metric → (verdict, ratio B ÷ A) as `tinybench compare` gives them."""
-    comparisons = compare_runs([read_bundle(a)], [read_bundle(b)], threshold)
+def verdicts(a: list[Path], b: list[Path], threshold: float) -> dict[str, tuple[str, float]]:
+    """metric → (verdict, ratio B ÷ A) as `tinybench compare` gives them (several runs per side are pooled)."""
+    comparisons = compare_runs([read_bundle(p) for p in a], [read_bundle(p) for p in b], threshold)
     return {c.metric: (c.verdict, c.estimate) for c in comparisons if c.metric in METRICS}
 
 
@@ -106,6 +107,8 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=5)
     parser.add_argument("--min-window-s", type=float, default=1.0)
     parser.add_argument("--threshold", default="2%")
+    parser.add_argument("--runs-per-side", type=int, default=1,
+                        help="runs pooled on each side of a comparison (compare then resamples runs too)")
     parser.add_argument("--cpu", default=None, help="pin the runs to these CPUs")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args()
@@ -121,13 +124,16 @@ def main() -> None:
         detected: dict[float, list[dict]] = {s: [] for s in slowdowns}
         for i in range(args.pairs):
             print(f"round {i + 1}/{args.pairs}", file=sys.stderr)
-            x = one_run(args, out, 0, "baseline X")
-            y = one_run(args, out, 0, "baseline Y")
+            x, y = [], []
+            for k in range(args.runs_per_side):  # X and Y alternate, so drift touches both alike
+                x.append(one_run(args, out, 0, f"baseline X{k + 1}"))
+                y.append(one_run(args, out, 0, f"baseline Y{k + 1}"))
             aa.append(verdicts(x, y, threshold))
             if i < args.detect_pairs:
                 order = slowdowns[i % len(slowdowns):] + slowdowns[:i % len(slowdowns)]
                 for s in order:
-                    slowed = one_run(args, out, int(per_inference_s * s / 100 * 1e9), f"slowed {s:g}%")
+                    slowed = [one_run(args, out, int(per_inference_s * s / 100 * 1e9), f"slowed {s:g}% {k + 1}")
+                              for k in range(args.runs_per_side)]
                     detected[s].append(verdicts(x if i % 2 == 0 else y, slowed, threshold))
     host = watch.facts()
 
@@ -138,7 +144,8 @@ def main() -> None:
     print(f"load average at start {load_start}, at end {load_end}; other processes used "
           f"{host['others_cpu_cores']} cores on average over {host['duration_s']:.0f} s; steal {host['steal_fraction']}")
     print(f"busiest other processes: {', '.join(p['name'] + ' ' + format(p['cpu_cores'], '.2f') for p in host['busy_processes'][:5]) or 'none'}")
-    print(f"runs: {args.workload}, {args.windows} windows of ≥ {args.min_window_s} s, baseline median inference "
+    print(f"runs: {args.workload}, {args.windows} windows of ≥ {args.min_window_s} s, {args.runs_per_side} run(s) "
+          f"per side, baseline median inference "
           f"{per_inference_s * 1e6:.1f} µs, threshold {threshold * 100:g}%")
 
     print("\n== A/A false positives (anything but 'no significant difference') ==")

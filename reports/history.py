@@ -98,14 +98,22 @@ def _point(result: dict, mode: str, name: str) -> Point | None:
 
 
 def _mark(points: list[Point], metric: str, threshold: float) -> None:
+    """Each point against the previous one; runs without windows break the chain (they are not compared)."""
     words = ("slower", "faster") if metric == "latency" else ("more energy", "less energy")
-    for previous, point in zip(points, points[1:]):
-        if previous.reps is None or point.reps is None:
-            continue
-        estimate = cs.ratio_of_medians([previous.reps], [point.reps], higher_is_faster=point.rates,
-                                       resamples=RESAMPLES)
-        point.verdict = cs.ratio_verdict(estimate, threshold, words)
-        point.change = f"{estimate.value:.3f}x [{estimate.low:.3f}, {estimate.high:.3f}]"
+    start = 0
+    while start < len(points):
+        while start < len(points) and points[start].reps is None:
+            start += 1
+        end = start
+        while end < len(points) and points[end].reps is not None:
+            end += 1
+        chain = points[start:end]
+        estimates = cs.consecutive_ratios([p.reps for p in chain], higher_is_faster=metric == "latency",
+                                          resamples=RESAMPLES) if len(chain) > 1 else []
+        for point, estimate in zip(chain[1:], estimates):
+            point.verdict = cs.ratio_verdict(estimate, threshold, words)
+            point.change = f"{estimate.value:.3f}x [{estimate.low:.3f}, {estimate.high:.3f}]"
+        start = end
 
 
 def chart(points: list[Point], label: str, title: str) -> Markup:

@@ -169,6 +169,8 @@ def test_hostile_or_broken_bundles_are_skipped_with_the_reason(host_runs, tmp_pa
     proc = cli(env, "compare", str(tmp_path / "evil"), str(root / "b"))
     assert proc.returncode == 2 and "A: no readable result" in proc.stderr and "Traceback" not in proc.stderr
     assert cli(env, "compare", str(root / "a"), str(tmp_path / "missing")).returncode == 2
+    direct = cli(env, "compare", str(next((root / "a").glob("*/result.json"))), str(root / "b"))
+    assert direct.returncode == 0 and "latency" in direct.stdout  # a result.json stands for its bundle
     bad = cli(env, "compare", str(root / "a"), str(root / "b"), "--threshold", "lots")
     assert bad.returncode == 2 and "--threshold expects a percentage" in bad.stderr
 

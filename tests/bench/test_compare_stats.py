@@ -109,3 +109,19 @@ def test_repetitions_refuse_empty_or_non_finite_values():
         cs.Repetitions(np.array([]))
     with pytest.raises(ValueError):
         cs.Repetitions(np.array([1.0, np.nan]))
+
+
+def test_the_exact_bootstrap_of_a_median_matches_resampling():
+    values = np.array([3.0, 1.0, 4.0, 1.5, 9.0])
+    support, probs = cs.median_bootstrap_distribution(values)
+    rng = np.random.default_rng(2)
+    drawn = np.median(values[rng.integers(0, 5, size=(200_000, 5))], axis=1)
+    for x, p in zip(support, probs):
+        assert np.mean(drawn == x) == pytest.approx(p, abs=0.004)
+    assert probs.sum() == pytest.approx(1.0)
+    a, b = [cs.Repetitions(values)], [cs.Repetitions(values * 1.1)]
+    exact = cs.ratio_of_medians(a, b)
+    sampled_a = cs._side_medians([cs.Repetitions(values)], rng, 100_000)  # Monte Carlo, as for even counts
+    sampled_b = cs._side_medians([cs.Repetitions(values * 1.1)], rng, 100_000)
+    low, high = np.quantile(sampled_b / sampled_a, [0.025, 0.975])
+    assert (exact.low, exact.high) == pytest.approx((low, high), rel=0.02)

@@ -142,3 +142,13 @@ def _as_unprivileged(function, *args):  # noqa: ANN001, ANN202
     result = queue.get(timeout=60)
     child.join(timeout=30)
     return result
+
+
+def test_show_reads_this_machine_without_changing_it():
+    proc = subprocess.run([sys.executable, "-m", "tinybench", "system", "show", "--json"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    names = {f["name"] for f in doc["facts"]}
+    assert {"CPUs", "CPU governor", "busy processes"} <= names
+    assert all(f["ok"] in (True, False, None) and f["state"] for f in doc["facts"])
