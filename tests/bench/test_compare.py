@@ -208,3 +208,14 @@ def test_several_systems_per_side_are_paired_by_system():
     report = compare(a, b)
     assert [c.system_a for c in report.comparisons] == ["board-1"]
     assert sorted(report.unmatched) == ["kws01 on board-2: only in A", "kws01 on board-3: only in B"]
+
+
+@pytest.mark.slow
+def test_a_parquet_footer_over_the_limits_is_refused_before_reading(host_runs, monkeypatch):
+    import tinybench.compare_inputs as inputs
+
+    _, root = host_runs
+    monkeypatch.setattr(inputs, "MAX_PARQUET_ROWS", 10)  # the real limit is 50 M rows; the check is the same
+    loaded = load([root / "a"])
+    assert loaded.runs == [] and "rows" in loaded.skipped[0] and "exceed the limits" in loaded.skipped[0]
+    assert load([root / "a"], with_samples=False).runs  # figures and windows alone still compare
