@@ -42,9 +42,12 @@ def compare_command(a: Path, b: Path, threshold: str, accuracy_threshold: float,
     medians B ÷ A with a confidence interval and a verdict (faster, slower, no significant difference).
 
     A and B are each a bundle, a folder of bundles (searched recursively) or a `report export`
-    file (.json, .csv, .parquet). Latency intervals come from a bootstrap over windows and, where
-    every inference was timed, the inferences; deterministic clocks (simulators, emulated devices)
-    are compared exactly. Accuracy: B − A in points with an exact binomial interval.
+    file (.json, .csv, .parquet). Latency intervals come from a bootstrap over runs and windows
+    (the timed inferences too, for runs of under 3 windows); where every inference was timed, the
+    median inference is compared as well. Deterministic clocks (simulators, emulated devices) are
+    compared exactly. Accuracy: B − A in points with an exact binomial interval. On a busy or
+    shared host, put several runs in each folder: the bootstrap then resamples runs, which is
+    where most of the run-to-run noise lies.
 
     Exit codes: 0 compared; 1 a regression with --fail-on-regression; 2 bad input.
     """
