@@ -64,6 +64,7 @@ def cli() -> None:
 @click.option("--accel", default=None, help="simaccel: accelerator preset (mcu-npu, edge-npu) or TOML path.")
 @click.option("--threads", type=int, default=None, help="host: interpreter threads (default 1).")
 @click.option("--xnnpack/--no-xnnpack", default=None, help="host: use LiteRT's XNNPACK delegate (default on).")
+@click.option("--cpu", default=None, help="host: pin the run to these CPUs, e.g. 1 or 2,3 (steadier timing).")
 @click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
               help="Any adapter option, e.g. -O threads=2 (repeatable).")
 @click.option("--power", default=None,
@@ -79,7 +80,7 @@ def cli() -> None:
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, port: str | None, baud: str | None, accel: str | None,
-        threads: int | None, xnnpack: bool | None,
+        threads: int | None, xnnpack: bool | None, cpu: str | None,
         target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], kitti_ap_method: str,
         with_report: bool, as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
@@ -103,6 +104,8 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         options["threads"] = threads
     if xnnpack is not None:
         options["xnnpack"] = xnnpack
+    if cpu is not None:
+        options["cpu"] = cpu
     workload_ids = _split(workloads)
     if not workload_ids:
         raise TinybenchError("no workload selected", hint="e.g. --workload kws01")
@@ -125,6 +128,10 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
             stderr.print(f"report: {path}")
     if as_json:
         click.echo(json.dumps([dict(r.result, bundle=str(r.bundle)) for r in results], indent=2))
+        from tinybench.stability import console_lines  # stability warnings still reach the terminal
+
+        for line in (line for r in results for line in console_lines(r.result)):
+            stderr.print(line, markup=False, highlight=False)
     else:
         print_summary(results, stderr if as_json else _stdout_console())
     if any(r.failed for r in results):
@@ -546,6 +553,13 @@ def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_
     if idle_ma < 0 or active_ma < 0:
         raise TinybenchError("currents must not be negative")
     serve(PowerModel(idle_ma, active_ma), MonitorFaults(no_ack, malformed_after, skip_event), dut_socket)
+
+
+from tinybench.compare_cli import compare_command  # noqa: E402 - commands kept in their own modules
+from tinybench.system_cli import system  # noqa: E402
+
+cli.add_command(compare_command)
+cli.add_command(system)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinybench import __version__, environment
+from tinybench import __version__, environment, stability
 from tinybench.bundle import BundleWriter
 from tinybench.errors import DatasetError, TargetError, TinybenchError, UnknownNameError
 from tinybench.modes import MODES
@@ -296,7 +296,9 @@ def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs
               progress: Progress, energy: EnergySource) -> ModeOutcome:
     workload, model = job.workload, job.model
     if mode == "performance":
-        return run_performance(target, inputs, plan.rules, progress)
+        with stability.RunWatch() as watch:  # the host's state during the run (informational)
+            outcome = run_performance(target, inputs, plan.rules, progress)
+        return stability.attach(outcome, watch)
     if mode == "spinup":
         return run_spinup(target, model, inputs[0], plan.rules, progress)
     if mode == "energy":
