@@ -90,18 +90,20 @@ def to_ticks(times_s: np.ndarray) -> np.ndarray:
     return np.floor(np.asarray(times_s, dtype=np.float64) / BOARD_TICK_S + 1e-9).astype(np.int64)
 
 
-def board_detections_ms(pulse_times_s: np.ndarray) -> list[int]:
-    """The timestamps (ms) the interface board stores for wake-word pulses at these times."""
+def board_detections(pulse_times_s: np.ndarray) -> tuple[list[int], list[int]]:
+    """Which pulses (indices) the interface board stores, and their timestamps (ms)."""
+    kept: list[int] = []
     stored: list[int] = []
-    for ticks in to_ticks(pulse_times_s):
+    for index, ticks in enumerate(to_ticks(pulse_times_s)):
         current = int(ticks // 100) % UINT32
         if len(stored) >= BOARD_MAX_TIMESTAMPS:
             break
         # uint32 arithmetic as in RecordDetection (prev < cur − 10 or prev > cur); the
         # first pulse is stored (the firmware reads an undefined "previous" there).
         if not stored or stored[-1] < (current - BOARD_MIN_GAP_MS) % UINT32 or stored[-1] > current:
+            kept.append(index)
             stored.append(current)
-    return stored
+    return kept, stored
 
 
 def board_duty_record(start_s: np.ndarray, stop_s: np.ndarray) -> tuple[list[int], list[int]]:
