@@ -161,7 +161,8 @@ def run_stream(target: Target, model: ModelArtifact, streams: list[StreamInput],
         frames = stream.samples.size // 512
         task = progress.task(f"stream {stream.name}: {frames} frames", total=frames)
         try:
-            facts = feed_stream(target, model, stream.samples, variant, task, monitor)
+            counter = monitor if monitor is not None and not monitor.uses_timestamp_events else None
+            facts = feed_stream(target, model, stream.samples, variant, task, counter)
         finally:
             task.finish()
         records, processing = frame_records(facts, rule)
@@ -232,6 +233,9 @@ def _energy(facts_list: list[FrameFacts], streams: list[StreamInput], monitor: P
                 "definition": "energy counter read around the front end and every frame, processed back to back "
                               "(not paced in real time): the power of the busy processor, not MLPerf Tiny's power "
                               "over the 20-minute stream"}
+    problems = [f.energy_problem for f in facts_list if f.energy_problem]
+    if problems:
+        return {"status": "not_measured", "reason": problems[0]}
     if monitor is not None:
         return {"status": "not_measured", "reason": f"{monitor.name} records timestamped samples; on a stream it "
                 "needs a device driven through the interface board (the serial flow)"}

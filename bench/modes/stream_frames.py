@@ -22,14 +22,14 @@ that models energy reports it per inference (summed here).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from tinybench.errors import TargetError
 from tinybench.progress import Task
 from tinybench.targets.contract import ClockSource, Target
-from tinybench.targets.power.contract import CounterCapture, PowerMonitor
+from tinybench.targets.power.contract import CounterCapture, MonitorError, MonitorUnavailable, PowerMonitor
 from tinybench.workloads.model_artifact import ModelArtifact
 from tinybench.workloads.sww_frontend import Variant, feature_windows, quantize, stream_features
 
@@ -49,7 +49,7 @@ class FrameFacts:
     cycles: np.ndarray | None = None  # per frame, where the target counts them
     modelled_energy_j: np.ndarray | None = None  # per frame, where the target models energy
     counter: CounterCapture | None = None  # energy counter read around the whole stream
-    notes: list[str] = field(default_factory=list)
+    energy_problem: str | None = None  # why the monitor gave nothing, if it failed
 
     @property
     def frames(self) -> int:
@@ -66,8 +66,12 @@ def feed_stream(target: Target, model: ModelArtifact, samples: np.ndarray, varia
     quant = model.input.quantization
     if model.input.dtype != "int8" or quant is None:
         raise TargetError(f"sww01 streams need an int8 model input with quantization, got {model.input.describe()}")
+    energy_problem = None
     if monitor is not None:
-        monitor.begin_window()
+        try:
+            monitor.begin_window()
+        except (MonitorError, MonitorUnavailable) as exc:
+            energy_problem, monitor = f"{monitor.name}: {exc}", None
     started = time.perf_counter()
     rows, wrapped = quantize(stream_features(samples, variant), quant.scale, quant.zero_point)
     frontend_s = time.perf_counter() - started
@@ -95,10 +99,16 @@ def feed_stream(target: Target, model: ModelArtifact, samples: np.ndarray, varia
         if k % PROGRESS_EVERY == PROGRESS_EVERY - 1:
             task.advance(PROGRESS_EVERY)
     elapsed = time.perf_counter() - started
-    counter = monitor.end_window() if monitor is not None else None
+    counter = None
+    if monitor is not None:
+        try:
+            counter = monitor.end_window()
+        except (MonitorError, MonitorUnavailable) as exc:  # the stream's other facts stay valid
+            energy_problem = f"{monitor.name}: {exc}"
     task.advance(frames % PROGRESS_EVERY)
     if outputs is None:
         raise TargetError(f"the stream is shorter than one frame ({len(samples)} samples)")
     return FrameFacts(outputs=outputs, model_s=model_s, frontend_total_s=frontend_s, elapsed_s=elapsed,
                       clock_source=clock, features_wrapped=wrapped, cycles=cycles, modelled_energy_j=energy,
-                      counter=counter if isinstance(counter, CounterCapture) else None)
+                      counter=counter if isinstance(counter, CounterCapture) else None,
+                      energy_problem=energy_problem)
