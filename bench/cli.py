@@ -42,10 +42,11 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--target", "-t", default="host", show_default=True, help="Target adapter (see `tinybench targets list`).")
-@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01", show_default=True,
+@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01,sww01", show_default=True,
               help="Comma-separated workload ids (see `tinybench workloads list`).")
 @click.option("--mode", "-m", "modes", default="performance,spinup", show_default=True,
-              help="Comma-separated modes: performance, spinup, accuracy, energy.")
+              help="Comma-separated modes: performance, spinup, accuracy, energy; stream (sww01: detections, "
+                   "duty cycle and power over a long wav, --data TRUTH.json or a synthetic stream).")
 @click.option("--model", default="builtin", show_default=True,
               help="builtin (untrained, offline), reference (official MLPerf Tiny model) or a .tflite PATH.")
 @click.option("--data", type=click.Path(path_type=Path), default=None,
@@ -76,13 +77,15 @@ def cli() -> None:
                    "the same ignore rules over the exact precision/recall curve (not valid for submission).")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write a standalone report.html (inline CSS/JS) into each bundle.")
+@click.option("--sww-frontend", type=click.Choice(["firmware", "training"]), default="firmware", show_default=True,
+              help="sww01 stream mode: the reference firmware's LFBE arithmetic, or the reference training code's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, port: str | None, baud: str | None, accel: str | None,
         threads: int | None, xnnpack: bool | None, cpu: str | None,
         target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], kitti_ap_method: str,
-        with_report: bool, as_json: bool) -> None:
+        with_report: bool, sww_frontend: str, as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
 
     Performance follows the MLPerf Tiny single-stream rule: 5 windows of at least 10 s,
@@ -114,6 +117,7 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         rules=resolve_profile(quick, windows, min_window_s), target_options=options, data=data, split=split,
         download=not no_download, power=power, power_options=_key_values(power_options, "--power-option"),
         kitti_ap_method=kitti_ap_method,
+        stream_frontend=sww_frontend,
     )
     try:
         with RichProgressReporter() as progress:
