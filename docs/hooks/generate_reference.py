@@ -5,7 +5,7 @@ A page asks for a generated block with a marker on its own line::
     <!-- tinybench:generate result-schema -->
 
 and the hook replaces it with Markdown made from the code (the JSON Schema file, the
-registries, the click commands' exit paths). An unknown marker fails the build. The
+registries, the click commands and their exit paths). An unknown marker fails the build. The
 hook also publishes the schema file itself next to the page that describes it.
 """
 
@@ -28,6 +28,7 @@ from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cli_page  # noqa: E402
 import exit_codes_page  # noqa: E402
 import options_page  # noqa: E402
 import schema_page  # noqa: E402
@@ -45,6 +46,7 @@ def result_schema_path() -> Path:
 
 
 GENERATORS = {
+    "cli": cli_page.render,
     "result-schema": lambda: schema_page.render(result_schema_path(), SCHEMA_DOWNLOAD),
     "workloads": workloads_page.render,
     "targets": options_page.render,

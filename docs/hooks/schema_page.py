@@ -146,7 +146,7 @@ def render(schema_path: Path, download_name: str | None = None) -> str:
     version = schema.get("properties", {}).get("schema", {}).get("const")
     if version:
         facts.append(("format version", version))
-    out.append("| | |\n|---|---|\n" + "\n".join(f"| {k} | {code(v)} |" for k, v in facts if v))
+    out.append("| fact | value |\n|---|---|\n" + "\n".join(f"| {k} | {code(v)} |" for k, v in facts if v))
     if schema.get("description"):
         out.append(schema["description"])
     top = [f"The top-level object has {len(schema.get('properties', {}))} fields"]

@@ -1,6 +1,6 @@
 """Fixtures for the documentation tests: the repository, the hooks' modules, one strict build.
 
-The docs need the `docs` extra (MkDocs, Material, mkdocs-click, mkdocstrings). Without it
+The docs need the `docs` extra (MkDocs, Material, mkdocstrings). Without it
 these tests skip on a developer's machine, and fail under TINYBENCH_REQUIRE_ALL=1 (CI).
 """
 
@@ -50,7 +50,7 @@ def build_site(out: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The site, built once per test session with warnings as errors."""
-    for module in ("mkdocs", "material", "mkdocs_click", "mkdocstrings_handlers.python"):
+    for module in ("mkdocs", "material", "mkdocstrings_handlers.python"):
         _require(module)
     out = tmp_path_factory.mktemp("site")
     result = build_site(out)
