@@ -260,3 +260,40 @@ def test_unknown_generated_block_fails_the_build(hooks_path: Path, marker: str) 
 
     with pytest.raises(PluginError, match="no-such-block"):
         generate_reference.on_page_markdown(f"# x\n\n{marker}\n", _Page(), None, None)
+
+
+def test_cli_page_follows_the_commands(hooks_path: Path) -> None:
+    """A command registered on the group appears in the CLI reference with its options."""
+    import click
+    import cli_page
+
+    @click.command("frobnicate")
+    @click.option("--level", type=int, default=3, show_default=True, help="How hard to frobnicate.")
+    def frobnicate(level: int) -> None:
+        """Frobnicate the results (a command added for this test)."""
+
+    before = cli_page.render()
+    cli.add_command(frobnicate)
+    try:
+        after = cli_page.render()
+    finally:
+        cli.commands.pop("frobnicate")
+    assert "frobnicate" not in before
+    assert "### `tinybench frobnicate` {#tinybench-frobnicate}" in after
+    assert "| <code>--level INTEGER</code> | How hard to frobnicate. [default: 3] |" in after
+    assert "- [`tinybench frobnicate`](#tinybench-frobnicate)" in after
+
+
+def test_schema_page_follows_the_schema_file(hooks_path: Path, tmp_path: Path) -> None:
+    """A field added to the real result schema appears in its reference page."""
+    import schema_page
+    import tinybench
+
+    schema = json.loads((Path(tinybench.__file__).parent / "schemas" / "result.schema.json").read_text())
+    schema["properties"]["tuning"] = {"type": "object", "description": "system tuning applied",
+                                      "properties": {"governor": {"type": "string", "maxLength": 32}}}
+    path = tmp_path / "result.schema.json"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    text = schema_page.render(path)
+    assert "| <code>tuning</code> | object |  |  | system tuning applied |" in text
+    assert "| <code>tuning.governor</code> | string |  | length ≤ <code>32</code> |  |" in text
