@@ -34,6 +34,7 @@ import options_page  # noqa: E402
 import schema_page  # noqa: E402
 import workloads_page  # noqa: E402
 
+SPHINX_ROLE = re.compile(r":(?:class|meth|attr|func|mod|exc|data):(?=<code>)")
 MARKER = re.compile(r"^<!-- tinybench:generate ([a-z-]+) -->$", re.MULTILINE)
 SCHEMA_DOWNLOAD = "result.schema.json"
 
@@ -99,3 +100,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001
             raise PluginError(f"{page.file.src_uri}: generating '{name}' failed: {exc!r}") from exc
 
     return MARKER.sub(replace, markdown)
+
+
+def on_page_content(html: str, page, config, files) -> str:  # noqa: ANN001
+    """Docstrings write Sphinx roles (:class:`Target`); the rendered page shows just the name."""
+    return SPHINX_ROLE.sub("", html)
