@@ -477,10 +477,13 @@ def emulate() -> None:
 @click.option("--cycles-per-mac", type=float, default=2.0, show_default=True, help="Cycle model: cycles per MAC.")
 @click.option("--boot-ms", type=float, default=None, help="Cycle model: reset → m-init-done time (default ~50 ms).")
 @click.option("--line-rate", type=int, default=0, help="Pace the link like a UART at this baud (0: unlimited).")
-@click.option("--time-scale", type=float, default=0.0, show_default=True,
-              help="1: inferences take real time; 0: only the device clock advances.")
+@click.option("--time-scale", type=float, default=1.0, show_default=True,
+              help="1: real time, as a board runs; 0: a virtual clock for fast tests (shared with "
+                   "`emulate lpm01a --time-scale 0`).")
 @click.option("--timer-start", type=int, default=0, help="Start value of the 32-bit µs timer (test wrap-around).")
 @click.option("--model-id", default=None, help="Model id that `profile` announces (fault: wrong firmware).")
+@click.option("--vendor", default="tinybench-emulator", show_default=True,
+              help="Vendor string of `name` (the reference firmware says 'unspecified').")
 @click.option("--reset-after", type=int, default=None, help="Fault: reboot when command N arrives.")
 @click.option("--stall-after", type=int, default=None, help="Fault: stop answering after N commands.")
 @click.option("--garbage-after", type=int, default=None, help="Fault: garbage bytes inside the reply to command N.")
@@ -495,7 +498,7 @@ def emulate() -> None:
               help="Count faults only on commands starting with this word (e.g. infer, db).")
 def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_per_mac: float,
                 boot_ms: float | None, line_rate: int,
-                time_scale: float, timer_start: int, model_id: str | None, reset_after: int | None,
+                time_scale: float, timer_start: int, model_id: str | None, vendor: str, reset_after: int | None,
                 stall_after: int | None, garbage_after: int | None, tx_corrupt_rate: float, rx_drop_rate: float,
                 seed: int, monitor_socket: str | None, interface_board: bool, fault_command: str | None) -> None:
     """A MLPerf Tiny reference firmware on a pseudo-terminal; prints `pty: PATH` and `pid: PID`.
@@ -513,12 +516,23 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
         cycle_model = CycleModel(clock_hz=clock_mhz * 1e6, cycles_per_mac=cycles_per_mac, **extra)
     except ValueError as exc:
         raise TinybenchError(f"invalid cycle model: {exc}") from exc
-    serve(EmulatorOptions(
-        workload=workload, model=model, energy_mode=mode == "energy", cycle_model=cycle_model,
-        faults=FaultPlan(tx_corrupt_rate, rx_drop_rate, reset_after, stall_after, garbage_after, seed, fault_command),
-        line_rate_baud=line_rate, time_scale=time_scale, timer_start_us=timer_start, model_id=model_id,
-        interface_board=interface_board, monitor_socket=monitor_socket,
-    ))
+    from tinybench.targets.emulators.emulator_clock import clock_kind
+    from tinybench.targets.emulators.monitor_link import MonitorLinkError
+
+    try:
+        clock_kind(time_scale)
+    except ValueError as exc:
+        raise TinybenchError(str(exc)) from exc
+    try:
+        serve(EmulatorOptions(
+            workload=workload, model=model, energy_mode=mode == "energy", cycle_model=cycle_model,
+            faults=FaultPlan(tx_corrupt_rate, rx_drop_rate, reset_after, stall_after, garbage_after, seed,
+                             fault_command),
+            line_rate_baud=line_rate, time_scale=time_scale, timer_start_us=timer_start, model_id=model_id,
+            vendor=vendor, interface_board=interface_board, monitor_socket=monitor_socket,
+        ))
+    except MonitorLinkError as exc:
+        raise TinybenchError(str(exc)) from exc
 
 
 @emulate.command("lpm01a")

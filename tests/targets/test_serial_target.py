@@ -24,7 +24,8 @@ class Emulator:
     """`tinybench emulate dut …` in its own process; `.port`, `.pid`."""
 
     def __init__(self, env, *args):
-        self.proc = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", *args],
+        # the virtual clock: these tests are about the protocol, not about time passing
+        self.proc = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", "--time-scale", "0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         header = {}
         while len(header) < 2:
