@@ -540,22 +540,40 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
 @click.option("--active-ma", type=float, default=10.0, show_default=True,
               help="Power model: DUT current while inferring (mA).")
 @click.option("--dut-socket", default=None, help="Where to listen for the DUT emulator (default: a temporary path).")
+@click.option("--time-scale", type=float, default=1.0, show_default=True,
+              help="1: stream in real time, as the instrument; 0: follow the DUT emulator's virtual clock "
+                   "(start it with --time-scale 0 too).")
+@click.option("--buffer-bytes", type=click.IntRange(256, 1 << 24), default=4096, show_default=True,
+              help="Instrument output buffer: when the host stops reading and it fills, bytes are lost.")
+@click.option("--log-events", is_flag=True, help="Print each event line on stdout when it is written (tests).")
 @click.option("--no-ack", default=None, help="Fault: never acknowledge this command (first word, or 'all').")
 @click.option("--malformed-after", type=int, default=None, help="Fault: one malformed sample line after N samples.")
 @click.option("--skip-event", type=int, default=None, help="Fault: number event N as N+1 (non-consecutive).")
-def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_ack: str | None,
-                   malformed_after: int | None, skip_event: int | None) -> None:
+@click.option("--miss-pulse", type=int, default=None, help="Fault: never see the Nth timestamp pulse.")
+@click.option("--garbage-after-event", type=int, default=None, help="Fault: a burst of malformed lines after event N.")
+@click.option("--stop-after-event", type=int, default=None, help="Fault: the stream stops for good after event N.")
+def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, time_scale: float, buffer_bytes: int,
+                   log_events: bool, no_ack: str | None, malformed_after: int | None, skip_event: int | None,
+                   miss_pulse: int | None, garbage_after_event: int | None, stop_after_event: int | None) -> None:
     """An ST X-NUCLEO-LPM01A power monitor on a pseudo-terminal; prints `pty:`, `pid:`, `dut-socket:`.
 
-    Energy samples come from a power model (supply voltage × idle or active current) along the
-    emulated DUT's clock; start the DUT with `tinybench emulate dut --mode energy
-    --monitor-socket <dut-socket>`.
+    After `start` it streams energy samples at the configured rate until `stop`, whatever
+    the DUT does. Their values follow a power model (supply voltage × idle or active
+    current) of an emulated DUT: start it with `tinybench emulate dut --mode energy
+    --monitor-socket <dut-socket>`; its timestamp pulses become `event N ris` lines.
     """
-    from tinybench.targets.emulators.lpm01a_emulator import MonitorFaults, PowerModel, serve
+    from tinybench.targets.emulators.emulator_clock import clock_kind
+    from tinybench.targets.emulators.lpm01a_emulator import MonitorFaults, PowerModel
+    from tinybench.targets.emulators.lpm01a_server import ServerOptions, serve
 
     if idle_ma < 0 or active_ma < 0:
         raise TinybenchError("currents must not be negative")
-    serve(PowerModel(idle_ma, active_ma), MonitorFaults(no_ack, malformed_after, skip_event), dut_socket)
+    try:
+        kind = clock_kind(time_scale)
+    except ValueError as exc:
+        raise TinybenchError(str(exc)) from exc
+    faults = MonitorFaults(no_ack, malformed_after, skip_event, miss_pulse, garbage_after_event, stop_after_event)
+    serve(ServerOptions(PowerModel(idle_ma, active_ma), faults, dut_socket, kind, buffer_bytes, log_events))
 
 
 def main() -> None:

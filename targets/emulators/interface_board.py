@@ -122,8 +122,8 @@ class InterfaceBoardFront:
                 self.clock.reach(t)
                 self._dut_rx += item
                 out += [Until(t), *self._complete_lines()]
-            else:
-                out.append(item)
+            else:  # a pulse happens when the DUT is there, not when its last bytes were relayed
+                out += [Until(t), item]
         return out
 
     def _complete_lines(self) -> list[str]:

@@ -4,7 +4,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -17,31 +16,7 @@ from tinybench.targets.tflm_runtime import TflmModel
 from tinybench.workloads import get_workload
 from tinybench.workloads.datasets import open_dataset
 from tinybench.workloads.model_choice import resolve_model
-from tinybench.workloads.scoring import dequantized, reconstruction_mse
-
-
-class Emulator:
-    """`tinybench emulate dut …` in its own process; `.port`, `.pid`."""
-
-    def __init__(self, env, *args):
-        # the virtual clock: these tests are about the protocol, not about time passing
-        self.proc = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", "--time-scale", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        header = {}
-        while len(header) < 2:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"emulator did not start: {self.proc.stderr.read()}")
-            key, _, value = line.partition(": ")
-            header[key] = value.strip()
-        self.port, self.pid = header["pty"], int(header["pid"])
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+from tinybench.workloads.scoring import dequantized
 
 
 @pytest.fixture
@@ -50,17 +25,9 @@ def env(cli_env, reference_dir):
 
 
 @pytest.fixture
-def emulator(env):
-    started = []
-
-    def start(*args):
-        emu = Emulator(env, *args)
-        started.append(emu)
-        return emu
-
-    yield start
-    for emu in started:
-        emu.stop()
+def emulator(env, start_emulator):
+    # the virtual clock: these tests are about the protocol, not about time passing
+    return lambda *args: start_emulator(env, "dut", "--time-scale", "0", *args)
 
 
 def run(cmd, env, *args, timeout=600):
