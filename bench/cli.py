@@ -47,7 +47,8 @@ def cli() -> None:
 @click.option("--mode", "-m", "modes", default="performance,spinup", show_default=True,
               help="Comma-separated modes: performance, spinup, accuracy, energy.")
 @click.option("--model", default="builtin", show_default=True,
-              help="builtin (untrained, offline), reference (official MLPerf Tiny model) or a .tflite PATH.")
+              help="builtin (untrained, offline), reference (official MLPerf Tiny model) or a .tflite PATH. "
+                   "On a device (serial) it declares what the device runs: no file is needed on the host.")
 @click.option("--data", type=click.Path(path_type=Path), default=None,
               help="Labelled dataset folder (EEMBC y_labels.csv + .bin, or the raw format: CIFAR-10, Speech "
                    "Commands, image folders, ad01 spectrograms). Needed for accuracy; performance then uses its "

@@ -81,6 +81,7 @@ class SerialTarget(Target):
     capabilities = frozenset({Capability.LATENCY, Capability.SPINUP, Capability.ENERGY})
     Options = SerialOptions
     warm_reload = False
+    runs_flashed_model = True
 
     def __init__(self, options: SerialOptions) -> None:
         super().__init__(options)
