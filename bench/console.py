@@ -102,8 +102,9 @@ def print_summary(results: list[WorkloadResult], console: Console) -> None:
         model = res.result["model"]
         verdict = "yes" if res.result["valid_for_submission"] else "no"
         untrained = ", untrained weights" if not model["trained"] else ""
+        basis = ", declared by the submitter" if model.get("division_basis") == "declared" else ""
         console.print(f"{res.workload}: valid for submission: {verdict} "
-                      f"({model['division']} division, {model['source']} model{untrained})")
+                      f"({model['division']} division{basis}, {model['source']} model{untrained})")
         reasons = [f"{mode}: {c['detail']}" for mode, block in res.result["modes"].items()
                    for c in block["checks"] if not c["passed"]]
         for reason in reasons:
