@@ -26,7 +26,9 @@ class TinybenchGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TinybenchError as exc:
-            click.echo(f"tinybench: error: {exc.one_line()}", err=True)
+            from tinybench.reports.safe_text import for_terminal
+
+            click.echo(f"tinybench: error: {for_terminal(exc.one_line())}", err=True)
             sys.exit(exc.exit_code)
 
 
@@ -374,6 +376,7 @@ def report_build(results_dirs: tuple[Path, ...], submissions_dir: Path | None, o
 
     Static files only (no external assets): open out/index.html, or serve the folder anywhere.
     """
+    from tinybench.reports.safe_text import for_terminal
     from tinybench.reports.site import build_site
 
     for folder in results_dirs:
@@ -386,10 +389,11 @@ def report_build(results_dirs: tuple[Path, ...], submissions_dir: Path | None, o
         feed = read_submissions(submissions_dir)
         extra, history = feed.results, feed.history
         for entry in history:
-            click.echo(f"submission {entry['source']}: {entry['status']}", err=True)
+            reason = f" ({entry['problems'][0]})" if entry["problems"] else ""
+            click.echo(for_terminal(f"submission {entry['source']}: {entry['status']}{reason}"), err=True)
     built = build_site(results_dirs, out_dir, extra_results=extra, history=history)
     for problem in built.skipped:
-        click.echo(f"skipped: {problem}", err=True)
+        click.echo(for_terminal(f"rejected: {problem}"), err=True)
     click.echo(f"built {built.pages} pages from {built.bundles} results in {built.seconds:.2f} s: {built.out / 'index.html'}")
 
 
@@ -448,7 +452,9 @@ def submit_check(path: Path, as_json: bool) -> None:
     from tinybench.reports.submission_check import check_submission
 
     if not path.exists() and not path.is_symlink():
-        raise TinybenchError(f"no such submission: {path}")
+        from tinybench.reports.safe_text import for_terminal
+
+        raise TinybenchError(f"no such submission: {for_terminal(path)}")
     report = check_submission(path)
     click.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
     if not report.accepted:
@@ -468,14 +474,17 @@ def import_mlperf_tiny(source: Path, out_dir: Path) -> None:
     """Import MLCommons runner sessions (results.txt, results.json, log.txt) or a published
     MLPerf Tiny results repository ({closed,open}/<org>/results/<system>/<model>/<mode>/)."""
     from tinybench.reports.mlperf_import import import_results
+    from tinybench.reports.safe_text import for_terminal
 
     if not source.exists():
-        raise TinybenchError(f"no such folder: {source}")
+        raise TinybenchError(f"no such folder: {for_terminal(source)}")
     imported = import_results(source, out_dir)
+    for note in imported.notes:
+        click.echo(for_terminal(f"note: {note}"), err=True)
     for problem in imported.skipped:
-        click.echo(f"skipped: {problem}", err=True)
-    click.echo(f"imported {len(imported.bundles)} results into {out_dir}")
-    if not imported.bundles:
+        click.echo(for_terminal(f"skipped: {problem}"), err=True)
+    click.echo(for_terminal(f"imported {len(imported.bundles)} results into {out_dir}"))
+    if not imported.bundles and not imported.notes:
         sys.exit(EXIT_FAILURE)
 
 

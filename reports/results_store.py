@@ -50,24 +50,26 @@ def find_bundles(roots: Iterable[Path]) -> Iterator[Path]:
                 dirnames[:] = []
 
 
-def load_bundles(roots: Iterable[Path], validate: bool = False) -> LoadReport:
-    """Parse every bundle; one that cannot be read or is not a tinybench result is skipped with the reason."""
+def load_bundles(roots: Iterable[Path], validate: bool = True) -> LoadReport:
+    """Parse every bundle (bounded, strict JSON); one that cannot be read, is not a tinybench result or
+    (with `validate`) departs from the schema is skipped with the reason."""
+    from tinybench.reports.safe_json import Refusal, load_untrusted
+    from tinybench.result_schema import validation_errors
+
     report = LoadReport()
     for path in find_bundles(roots):
         try:
-            result = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            report.skipped.append(f"{path}: unreadable ({exc})")
+            result = load_untrusted(path)
+        except Refusal as exc:
+            report.skipped.append(f"{path}: unreadable ({str(exc)[len(str(path)) + 2:]})")
             continue
         if not isinstance(result, dict) or result.get("schema") != SCHEMA_ID:
             report.skipped.append(f"{path}: not a {SCHEMA_ID} result")
             continue
         if validate:
-            from tinybench.result_schema import validation_errors
-
             problems = validation_errors(result)
             if problems:
-                report.skipped.append(f"{path}: {problems[0]}")
+                report.skipped.append(f"{path}: does not match the result schema: {'; '.join(problems[:2])}")
                 continue
         result["_bundle"] = str(path.parent)
         report.bundles.append(result)
