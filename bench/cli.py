@@ -10,6 +10,7 @@ import click
 
 from tinybench import __version__
 from tinybench.errors import TinybenchError
+from tinybench.lab_cli import lab as lab_group, place_options
 
 EXIT_FAILURE = 1  # a measurement failed
 EXIT_USAGE = 2  # bad input: the message says what to fix
@@ -41,6 +42,7 @@ def cli() -> None:
 
 
 @cli.command()
+@place_options
 @click.option("--target", "-t", default="host", show_default=True, help="Target adapter (see `tinybench targets list`).")
 @click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01", show_default=True,
               help="Comma-separated workload ids (see `tinybench workloads list`).")
@@ -542,6 +544,9 @@ def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_
     if idle_ma < 0 or active_ma < 0:
         raise TinybenchError("currents must not be negative")
     serve(PowerModel(idle_ma, active_ma), MonitorFaults(no_ack, malformed_after, skip_event), dut_socket)
+
+
+cli.add_command(lab_group)
 
 
 def main() -> None:
