@@ -59,11 +59,12 @@ class PlaceStatus:
             self.workload, self.index, self.task, self.total = text("workload"), int(event.get("index", 0)), "", None
             return None
         if kind == "task":
+            changed = text("text") != self.task
             self.task = text("text")
             self.completed = float(event.get("completed") or 0)
             total = event.get("total")
             self.total = float(total) if isinstance(total, (int, float)) else None
-            return None
+            return f"{self.workload}: {self.task}" if changed else None
         if kind == "bundle":
             self.bundles.append({k: event.get(k) for k in ("workload", "path", "failed", "modes", "reasons")})
             status = "with failures" if event.get("failed") else "ok"

@@ -24,6 +24,7 @@ from typing import Any
 MAX_JOB_BYTES = 1 << 20
 EXIT_OK, EXIT_FAILED, EXIT_PLACE, EXIT_INTERRUPTED = 0, 1, 3, 130
 EVENT_INTERVAL_S = 0.25  # progress events at most this often per task
+LOST_GRACE_S = 3.0  # after a failure, how long the coordinator may take to report a vanished exporter
 
 
 def emit(event: str, **fields: Any) -> None:
@@ -185,7 +186,7 @@ def run_job(job: WorkerJob) -> int:
 
 def _lost(lease, remaining: tuple[str, ...]) -> bool:  # noqa: ANN001
     """After a failure: is the place gone? Then the rest is not run (and says so)."""
-    reason = lease.lost_reason()
+    reason = lease.lost_reason(grace_s=LOST_GRACE_S)
     if reason is None:
         return False
     emit("lost", reason=reason[:1000], not_run=list(remaining))

@@ -23,7 +23,8 @@ class PlaceAttachment:
         return self.lease.reset()
 
     def lost_reason(self) -> str | None:
-        return self.lease.lost_reason()
+        """After an I/O error: did the place go away (its exporter stopped)?"""
+        return self.lease.lost_reason(grace_s=1.0)
 
     def describe(self) -> dict:
         return self.lease.describe()

@@ -122,8 +122,18 @@ class PlaceLease:
         return power.reset()
 
     # -- health ----------------------------------------------------------------------
-    def lost_reason(self) -> str | None:
-        """Why the place is no longer usable (exporter gone, released, resource down), or None."""
+    def lost_reason(self, grace_s: float = 0.0) -> str | None:
+        """Why the place is no longer usable (exporter gone, released, resource down), or None.
+
+        `grace_s`: after a link failure, the coordinator may hear of the exporter's end a moment
+        after the client did; look again for up to this long before saying the place is fine.
+        """
+        deadline = time.monotonic() + grace_s
+        while (reason := self._lost_now()) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return reason
+
+    def _lost_now(self) -> str | None:
         try:
             view = self.client.place(self.name)
         except CoordinatorError as exc:
