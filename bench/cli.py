@@ -10,6 +10,7 @@ import click
 
 from tinybench import __version__
 from tinybench.errors import TinybenchError
+from tinybench.lab_cli import lab as lab_group, place_options
 
 EXIT_FAILURE = 1  # a measurement failed
 EXIT_USAGE = 2  # bad input: the message says what to fix
@@ -43,6 +44,7 @@ def cli() -> None:
 
 
 @cli.command()
+@place_options
 @click.option("--target", "-t", default="host", show_default=True, help="Target adapter (see `tinybench targets list`).")
 @click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01,sww01", show_default=True,
               help="Comma-separated workload ids (see `tinybench workloads list`).")
@@ -606,6 +608,9 @@ from tinybench.system_cli import system  # noqa: E402
 
 cli.add_command(compare_command)
 cli.add_command(system)
+
+
+cli.add_command(lab_group)
 
 
 def main() -> None:
