@@ -310,7 +310,7 @@ def models_verify() -> None:
 
 @cli.group()
 def data() -> None:
-    """Datasets: conversion to the EEMBC format."""
+    """Datasets: conversion to the EEMBC format; the sww01 long stream (build-sww)."""
 
 
 @data.command("export-eembc")
@@ -546,6 +546,11 @@ def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_
     if idle_ma < 0 or active_ma < 0:
         raise TinybenchError("currents must not be negative")
     serve(PowerModel(idle_ma, active_ma), MonitorFaults(no_ack, malformed_after, skip_event), dut_socket)
+
+
+from tinybench.sww_cli import build_sww  # noqa: E402  (sww01 stream builder, its own module)
+
+data.add_command(build_sww)
 
 
 def main() -> None:
