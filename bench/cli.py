@@ -326,7 +326,7 @@ def models_verify() -> None:
 
 @cli.group()
 def data() -> None:
-    """Datasets: conversion to the EEMBC format."""
+    """Datasets: conversion to the EEMBC format; the sww01 long stream (build-sww)."""
 
 
 @data.command("export-eembc")
@@ -611,6 +611,11 @@ cli.add_command(system)
 
 
 cli.add_command(lab_group)
+
+
+from tinybench.sww_cli import build_sww  # noqa: E402  (sww01 stream builder, its own module)
+
+data.add_command(build_sww)
 
 
 def main() -> None:

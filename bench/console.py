@@ -96,6 +96,13 @@ def mode_summary(mode: str, block: dict) -> str:
         verdict = "meets" if target["met"] else "misses"
         unread = f", {block['unreadable']} unreadable" if block["unreadable"] else ""
         return f"{shown} over {block['samples']} samples{unread} ({verdict} the {target['minimum']:g} target)"
+    if mode == "stream":
+        scores = (f"{m['true_positives']['value']:.0f} TP / {m['false_negatives']['value']:.0f} FN / "
+                  f"{m['false_positives']['value']:.0f} FP; " if "true_positives" in m else "not scored (untrained); ")
+        power = f"; {_fmt(m['power_average']['value'], 'mW')}" if "power_average" in m else ""
+        return (f"{scores}duty cycle {m['duty_cycle']['value']:.4g} ({_fmt(m['processing_time_mean']['value'], 'ms')} "
+                f"per {m['period_mean']['value']:.3g}-ms frame), {_fmt(m['throughput']['value'], 'inf/s')}; "
+                f"real-time factor {m['real_time_factor']['value']:.3g}{power}")
     return ", ".join(f"{k} {_fmt(v['value'], v['unit'])}" for k, v in m.items())
 
 
