@@ -42,10 +42,11 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--target", "-t", default="host", show_default=True, help="Target adapter (see `tinybench targets list`).")
-@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01", show_default=True,
+@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01,sww01", show_default=True,
               help="Comma-separated workload ids (see `tinybench workloads list`).")
 @click.option("--mode", "-m", "modes", default="performance,spinup", show_default=True,
-              help="Comma-separated modes: performance, spinup, accuracy, energy.")
+              help="Comma-separated modes: performance, spinup, accuracy, energy; stream (sww01: detections, "
+                   "duty cycle and power over a long wav, --data TRUTH.json or a synthetic stream).")
 @click.option("--model", default="builtin", show_default=True,
               help="builtin (untrained, offline), reference (official MLPerf Tiny model) or a .tflite PATH.")
 @click.option("--data", type=click.Path(path_type=Path), default=None,
@@ -64,6 +65,7 @@ def cli() -> None:
 @click.option("--accel", default=None, help="simaccel: accelerator preset (mcu-npu, edge-npu) or TOML path.")
 @click.option("--threads", type=int, default=None, help="host: interpreter threads (default 1).")
 @click.option("--xnnpack/--no-xnnpack", default=None, help="host: use LiteRT's XNNPACK delegate (default on).")
+@click.option("--cpu", default=None, help="host: pin the run to these CPUs, e.g. 1 or 2,3 (steadier timing).")
 @click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
               help="Any adapter option, e.g. -O threads=2 (repeatable).")
 @click.option("--power", default=None,
@@ -75,13 +77,15 @@ def cli() -> None:
                    "the same ignore rules over the exact precision/recall curve (not valid for submission).")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write a standalone report.html (inline CSS/JS) into each bundle.")
+@click.option("--sww-frontend", type=click.Choice(["firmware", "training"]), default="firmware", show_default=True,
+              help="sww01 stream mode: the reference firmware's LFBE arithmetic, or the reference training code's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, port: str | None, baud: str | None, accel: str | None,
-        threads: int | None, xnnpack: bool | None,
+        threads: int | None, xnnpack: bool | None, cpu: str | None,
         target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], kitti_ap_method: str,
-        with_report: bool, as_json: bool) -> None:
+        with_report: bool, sww_frontend: str, as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
 
     Performance follows the MLPerf Tiny single-stream rule: 5 windows of at least 10 s,
@@ -103,6 +107,8 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         options["threads"] = threads
     if xnnpack is not None:
         options["xnnpack"] = xnnpack
+    if cpu is not None:
+        options["cpu"] = cpu
     workload_ids = _split(workloads)
     if not workload_ids:
         raise TinybenchError("no workload selected", hint="e.g. --workload kws01")
@@ -111,6 +117,7 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         rules=resolve_profile(quick, windows, min_window_s), target_options=options, data=data, split=split,
         download=not no_download, power=power, power_options=_key_values(power_options, "--power-option"),
         kitti_ap_method=kitti_ap_method,
+        stream_frontend=sww_frontend,
     )
     try:
         with RichProgressReporter() as progress:
@@ -125,6 +132,10 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
             stderr.print(f"report: {path}")
     if as_json:
         click.echo(json.dumps([dict(r.result, bundle=str(r.bundle)) for r in results], indent=2))
+        from tinybench.stability import console_lines  # stability warnings still reach the terminal
+
+        for line in (line for r in results for line in console_lines(r.result)):
+            stderr.print(line, markup=False, highlight=False)
     else:
         print_summary(results, stderr if as_json else _stdout_console())
     if any(r.failed for r in results):
@@ -546,6 +557,13 @@ def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_
     if idle_ma < 0 or active_ma < 0:
         raise TinybenchError("currents must not be negative")
     serve(PowerModel(idle_ma, active_ma), MonitorFaults(no_ack, malformed_after, skip_event), dut_socket)
+
+
+from tinybench.compare_cli import compare_command  # noqa: E402 - commands kept in their own modules
+from tinybench.system_cli import system  # noqa: E402
+
+cli.add_command(compare_command)
+cli.add_command(system)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from rich.progress import BarColumn, Progress as RichProgress, SpinnerColumn, Te
 from rich.table import Table
 
 from tinybench.runner import WorkloadResult
+from tinybench.stability import console_lines as stability_lines
 
 stderr = Console(stderr=True)
 
@@ -107,4 +108,6 @@ def print_summary(results: list[WorkloadResult], console: Console) -> None:
                    for c in block["checks"] if not c["passed"]]
         for reason in reasons:
             console.print(f"    ✗ {reason}")
+        for line in stability_lines(res.result):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
         console.print(f"    bundle: {res.bundle}", soft_wrap=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinybench import __version__, environment
+from tinybench import __version__, environment, stability
 from tinybench.bundle import BundleWriter
 from tinybench.errors import DatasetError, TargetError, TinybenchError, UnknownNameError
 from tinybench.modes import MODES
@@ -55,6 +55,7 @@ class RunPlan:
     power: str | None = None  # power monitor for energy mode (default: the target's own, if any)
     power_options: dict = field(default_factory=dict)
     kitti_ap_method: str = "devkit"  # det01 accuracy: "devkit" (published numbers) or "exact" (the curve)
+    stream_frontend: str = "firmware"  # sww01 stream mode: firmware or training arithmetic
 
 
 @dataclass
@@ -100,7 +101,7 @@ def new_run_id(target: str, workload: str) -> str:
 
 def open_energy_source(plan: RunPlan, target: Target) -> EnergySource:
     """Open the power monitor for energy mode; an absent instrument is a reason, a faulty one an error."""
-    if "energy" not in plan.modes:
+    if "energy" not in plan.modes and "stream" not in plan.modes:
         return EnergySource()
     if Capability.ENERGY not in target.capabilities:
         return EnergySource(unavailable=f"target '{target.name}' cannot be measured by a power monitor")
@@ -138,6 +139,7 @@ def prepare(plan: RunPlan) -> tuple[Target, list[WorkloadJob]]:
     jobs = []
     for workload_id in plan.workloads:
         workload = get_workload(workload_id)
+        check_stream_modes(workload, plan.modes)
         model = resolve_model(plan.model, workload, download=plan.download)
         if "accuracy" in plan.modes and not model.trained:
             raise TinybenchError(
@@ -204,7 +206,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
         started = time.perf_counter()
         try:
             target.prepare_mode(mode)
-            if not load_phases and mode in ("performance", "accuracy", "energy"):
+            if not load_phases and mode in ("performance", "accuracy", "energy", "stream"):
                 report = target.load(model)
                 load_phases = dict(report.phases_s)
                 memory.update(report.memory_bytes)
@@ -258,6 +260,17 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
     return WorkloadResult(workload.id, bundle, result)
 
 
+def check_stream_modes(workload: Workload, modes: tuple[str, ...]) -> None:
+    """sww01 is measured on a stream; the stream mode measures nothing else."""
+    streaming = "sww-stream" in workload.datasets
+    if "stream" in modes and not streaming:
+        raise TinybenchError(f"stream mode measures a streaming workload (sww01), not {workload.id}",
+                             hint="drop --mode stream for this workload")
+    if "accuracy" in modes and streaming:
+        raise TinybenchError(f"{workload.id} is scored on a stream: its detections, duty cycle and power come from "
+                             "--mode stream", hint="use --mode stream --data DIR (a truth JSON and its wav)")
+
+
 def _peak_rss_bytes() -> int | None:
     """Peak resident memory of this process (bytes), where the OS reports it."""
     try:
@@ -296,13 +309,22 @@ def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs
               progress: Progress, energy: EnergySource) -> ModeOutcome:
     workload, model = job.workload, job.model
     if mode == "performance":
-        return run_performance(target, inputs, plan.rules, progress)
+        with stability.RunWatch() as watch:  # the host's state during the run (informational)
+            outcome = run_performance(target, inputs, plan.rules, progress)
+        return stability.attach(outcome, watch)
     if mode == "spinup":
         return run_spinup(target, model, inputs[0], plan.rules, progress)
     if mode == "energy":
         if energy.monitor is None:
             return ModeOutcome.not_measured("energy", energy.unavailable or "no power monitor")
         return run_energy(target, energy.monitor, energy.info, inputs, plan.rules, progress)
+    if mode == "stream":
+        from tinybench.modes.stream import dataset_inputs, run_stream, synthetic_input
+        from tinybench.workloads.sww_frontend import Variant
+
+        streams = dataset_inputs(job.dataset) if job.dataset is not None else [synthetic_input(plan.rules)]
+        return run_stream(target, model, streams, plan.rules, progress, energy.monitor, energy.unavailable,
+                          Variant(plan.stream_frontend))
     if mode == "accuracy":
         if job.dataset is None:
             return ModeOutcome.not_measured("accuracy", "no labelled dataset was given (--data)")
