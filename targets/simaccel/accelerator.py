@@ -51,7 +51,8 @@ class Accelerator:
     def to_json(self) -> dict:
         from dataclasses import asdict
 
-        return asdict(self)
+        # lists, not tuples: result.json is validated as built, before JSON turns tuples into lists
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 SCHEMA = {
