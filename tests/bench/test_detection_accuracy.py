@@ -17,7 +17,7 @@ from tinybench.workloads.datasets.kitti import KittiDataset
 @pytest.fixture(scope="module")
 def mode_schema():
     schema = result_schema()
-    return jsonschema.Draft202012Validator({"$ref": "#/$defs/mode", "$defs": schema["$defs"]})
+    return jsonschema.Draft202012Validator({"$ref": "#/$defs/mode_accuracy", "$defs": schema["$defs"]})
 
 
 def test_the_method_is_applied_and_recorded(kitti_dir, mode_schema):
