@@ -93,3 +93,13 @@ def test_a_remote_port_seen_as_a_local_pty():
         relay.close()
     with pytest.raises(TargetError, match="cannot open place x"):
         PortRelay("rfc2217://127.0.0.1:1?ign_set_control", 115200, "place x")
+
+
+def test_tinybench_does_not_import_labgrid_until_a_place_is_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, tinybench.cli, tinybench.runner, tinybench.lab_run, tinybench.targets.serial_target, "
+            "tinybench.targets.lab.place; print(sorted(m for m in sys.modules if m.startswith(('labgrid', 'grpc'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
