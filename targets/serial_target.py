@@ -87,6 +87,7 @@ class SerialTarget(Target):
     capabilities = frozenset({Capability.LATENCY, Capability.SPINUP, Capability.ENERGY})
     Options = SerialOptions
     warm_reload = False
+    runs_flashed_model = True
 
     def __init__(self, options: SerialOptions) -> None:
         super().__init__(options)
@@ -138,9 +139,11 @@ class SerialTarget(Target):
         link.drain(quiet_s=0.1)
         board = InterfaceBoardTransport(link)
         dut_baud = self.options.baud_for("energy") if "energy" in parse_baud(self.options.baud) else None
-        if dut_baud is not None and self._call("checkbaud", board.check_baud) != dut_baud:
-            self._call("setbaud", lambda: board.set_baud(dut_baud))
-            link.drain(quiet_s=0.5, limit_s=5.0)  # the board stores the rate and reboots
+        current = self._call("checkbaud", board.check_baud)
+        # Always set it, as the official runner does: the board stores the rate and reboots, which
+        # also empties its queue of DUT output (a boot banner there would answer the first command).
+        self._call("setbaud", lambda: board.set_baud(dut_baud or current))
+        link.drain(quiet_s=0.5, limit_s=5.0)
         self._board = board
         self._board_session = DutSession(board, Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
                                                          self.options.reset_timeout_s))
