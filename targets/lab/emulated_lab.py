@@ -149,16 +149,19 @@ class EmulatedLab:
                 client.add_place(spec.place, [(f"{spec.host}/{spec.place}/*", None)], tags)
 
     # -- use ---------------------------------------------------------------------------
-    def lab_toml(self, workloads: list[str], extra: str = "") -> str:
-        """A lab description for these places: every place may run `workloads` (flashed on demand)."""
+    def lab_toml(self, workloads: list[str], flash: bool = True) -> str:
+        """A lab description for these places: every place may run `workloads` (flashed on demand,
+        or, without `flash`, whatever each board was started with)."""
         lines = [f'coordinator = "{self.address}"', "", "[defaults]",
                  f"workloads = {json.dumps(workloads)}", 'reset = "place"', ""]
         for place, board in self.running.items():
-            lines += [f"[places.{place}]", f"flash = {json.dumps(board.flash_command)}"]
+            lines.append(f"[places.{place}]")
+            if flash:
+                lines.append(f"flash = {json.dumps(board.flash_command)}")
             if board.spec.energy:
                 lines += ['power = "lpm01a"', 'power_options = { voltage_v = "1.8" }']
             lines.append("")
-        return "\n".join(lines) + extra
+        return "\n".join(lines)
 
     def kill_exporter(self, host: str, sig: int = signal.SIGTERM) -> None:
         """Stop a host's exporter (SIGTERM: it stops its ser2net; its process group gets `sig`)."""
