@@ -204,8 +204,8 @@ def test_schema_generator_follows_a_strict_schema(hooks_path: Path, tmp_path: Pa
     text = schema_page.render(path)
     assert "refuses any other" in text
     assert "| <code>name</code> | string | yes | length ≤ <code>64</code>; matches <code>^(a&#124;b)+$</code> | who &lt;b&gt; |" in text
-    assert "<code>metrics.&lt;^[a-z]+$&gt;</code> | [figure](#def-figure)" in text
-    assert "<code>windows[].elapsed_s</code> | number |  | &gt; <code>0</code>" in text
+    assert "<code>metrics.&lt;^&#91;a-z&#93;+$&gt;</code> | [figure](#def-figure)" in text
+    assert "<code>windows&#91;&#93;.elapsed_s</code> | number |  | &gt; <code>0</code>" in text
     assert "### figure {#def-figure}" in text and "<code>value</code> | number or null | yes" in text
     for row in text.splitlines():
         if row.startswith("| <code>"):
@@ -280,7 +280,7 @@ def test_cli_page_follows_the_commands(hooks_path: Path) -> None:
         cli.commands.pop("frobnicate")
     assert "frobnicate" not in before
     assert "### `tinybench frobnicate` {#tinybench-frobnicate}" in after
-    assert "| <code>--level INTEGER</code> | How hard to frobnicate. [default: 3] |" in after
+    assert "| <code>--level INTEGER</code> | How hard to frobnicate. &#91;default: 3&#93; |" in after
     assert "- [`tinybench frobnicate`](#tinybench-frobnicate)" in after
 
 
