@@ -297,3 +297,17 @@ def test_schema_page_follows_the_schema_file(hooks_path: Path, tmp_path: Path) -
     text = schema_page.render(path)
     assert "| <code>tuning</code> | object |  |  | system tuning applied |" in text
     assert "| <code>tuning.governor</code> | string |  | length ≤ <code>32</code> |  |" in text
+
+
+def test_every_environment_variable_the_code_reads_is_documented() -> None:
+    """The variables named in the package's source (TINYBENCH_*, LG_*) all appear on the page."""
+    repo = Path(__file__).resolve().parents[2]
+    roots = {repo / d for d in ("bench", "workloads", "targets", "reports")}
+    names = set()
+    for root in roots:
+        for source in root.rglob("*.py"):
+            names |= set(re.findall(r"[\"'](TINYBENCH_[A-Z_]+|LG_[A-Z_]+)[\"']", source.read_text(encoding="utf-8")))
+    page = (repo / "docs" / "reference" / "environment.md").read_text(encoding="utf-8")
+    assert names, "no environment variables found: the source layout changed"
+    missing = sorted(n for n in names if f"`{n}`" not in page)
+    assert not missing, f"undocumented environment variables: {missing}"
