@@ -195,15 +195,18 @@ class IfmapReuse:
         s = self.op.stream
         return isinstance(s, RolledStream) and s.rows >= s.w and self.dataflow in ("os", "ws")
 
-    _CHUNK = 4  # blocks whose groups are built together
+    _CHUNK = 4  # blocks whose groups are built together (a sweep touches few of many blocks) ...
+    _ALL_BLOCKS = 256  # ... or all of them at once when there are at most this many
 
     def _groups(self, block: int) -> tuple[np.ndarray, ...]:
         """(A, L, copy positions at index 0, copy valid from, copy valid to (inclusive), linear
         throughout, linear from, linear to, first row, column) of block ``block``'s groups."""
         cache = self.__dict__.setdefault("_group_cache", {})
         if block not in cache:
-            first = block - block % self._CHUNK
-            stop = min(self.op.stream.blocks, first + self._CHUNK)
+            blocks = self.op.stream.blocks
+            chunk = blocks if blocks <= self._ALL_BLOCKS else self._CHUNK
+            first = block - block % chunk
+            stop = min(blocks, first + chunk)
             per_block, arrays = self._build_groups(first, stop)
             for b in range(first, stop):
                 lo = (b - first) * per_block
