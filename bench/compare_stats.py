@@ -189,9 +189,39 @@ def ratio_of_medians(a: Sequence[Repetitions], b: Sequence[Repetitions], confide
 
 def consecutive_ratios(series: Sequence[Repetitions], confidence: float = 0.95, higher_is_faster: bool = False,
                        resamples: int = RESAMPLES, seed: int = SEED) -> list[Estimate]:
-    """`ratio_of_medians(series[i - 1], series[i])` for every i ≥ 1: each run against the one before (history)."""
-    return [ratio_of_medians([a], [b], confidence, higher_is_faster, resamples, seed)
-            for a, b in zip(series, series[1:])]
+    """`ratio_of_medians(series[i - 1], series[i])` for every i ≥ 1: each run against the one before (history).
+
+    When every run is plain with the same odd number of windows (the usual case), all pairs are
+    computed at once with the exact bootstrap; the result is the same as pair by pair.
+    """
+    sizes = {r.values.size for r in series}
+    if len(series) < 2 or len(sizes) != 1 or not all(_plain([r]) for r in series):
+        return [ratio_of_medians([a], [b], confidence, higher_is_faster, resamples, seed)
+                for a, b in zip(series, series[1:])]
+    values = np.sort(np.stack([r.values for r in series]), axis=1)  # (runs, m), each row sorted
+    m = values.shape[1]
+    medians = values[:, m // 2]
+    bounds = np.array([float(r.resolution.max()) if r.resolution is not None else 0.0 for r in series])
+    fixed = (values[:, -1] - values[:, 0]) <= 2 * bounds + 1e-9 * np.abs(values).max(axis=1)  # deterministic()
+    a, b = values[:-1], values[1:]
+    ratios = (a[:, :, None] / b[:, None, :] if higher_is_faster else b[:, None, :] / a[:, :, None])
+    ratios = ratios.reshape(len(series) - 1, m * m)
+    probs = np.outer(_median_probabilities(m), _median_probabilities(m)).ravel()
+    order = np.argsort(ratios, axis=1, kind="stable")
+    cdf = np.cumsum(probs[order], axis=1)
+    alpha = 1.0 - confidence
+    sorted_ratios = np.take_along_axis(ratios, order, axis=1)
+    low = sorted_ratios[np.arange(len(cdf)), np.argmax(cdf >= alpha / 2 - 1e-12, axis=1)]
+    high = sorted_ratios[np.arange(len(cdf)), np.argmax(cdf >= 1 - alpha / 2 - 1e-12, axis=1)]
+    point = medians[:-1] / medians[1:] if higher_is_faster else medians[1:] / medians[:-1]
+    out = []
+    for i in range(len(series) - 1):
+        if fixed[i] and fixed[i + 1]:
+            out.append(ratio_of_medians([series[i]], [series[i + 1]], confidence, higher_is_faster))
+        else:
+            r = float(point[i])
+            out.append(Estimate(r, min(float(low[i]), r), max(float(high[i]), r), "bootstrap"))
+    return out
 
 
 def ratio_verdict(estimate: Estimate, threshold: float, words: tuple[str, str] = ("slower", "faster")) -> str:

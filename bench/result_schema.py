@@ -1,12 +1,20 @@
-"""The result bundle's `result.json` schema (`tinybench.result/1`) and its validation."""
+"""The result bundle's `result.json` schema (`tinybench.result/1`) and its validation.
+
+The schema is strict: every field has a type, a range and a length limit, and unknown
+fields are refused (bench/schemas/result.schema.json, structured with `$defs` so a new
+field or mode is a local addition). Validation also refuses non-finite numbers, which
+JSON Schema alone cannot (NaN compares false with every bound).
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from importlib import resources
 
 SCHEMA_ID = "tinybench.result/1"
+MAX_MESSAGE = 300  # characters of one validation message (messages quote the offending value)
 
 
 @lru_cache(maxsize=1)
@@ -15,10 +23,37 @@ def result_schema() -> dict:
     return json.loads(text)
 
 
-def validation_errors(result: dict) -> list[str]:
-    """Every way `result` departs from the schema, as 'path: message' strings."""
+@lru_cache(maxsize=1)
+def _validator():  # noqa: ANN202 - jsonschema.Draft202012Validator
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(result_schema())
-    errors = sorted(validator.iter_errors(result), key=lambda e: list(e.absolute_path))
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors]
+    return jsonschema.Draft202012Validator(result_schema())
+
+
+def non_finite_paths(value: object, path: str = "", limit: int = 5) -> list[str]:
+    """Where `value` holds NaN or ±Infinity (at most `limit` paths)."""
+    found: list[str] = []
+    stack = [(path, value)]
+    while stack and len(found) < limit:
+        where, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            found.append(where or "(root)")
+        elif isinstance(item, dict):
+            stack.extend((f"{where}/{k}" if where else str(k), v) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{where}/{i}" if where else str(i), v) for i, v in enumerate(item))
+    return found
+
+
+def short(message: str, limit: int = MAX_MESSAGE) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def validation_errors(result: object) -> list[str]:
+    """Every way `result` departs from the schema, as 'path: message' strings (each ≤ 300 characters)."""
+    problems = [f"{p}: not a finite number" for p in non_finite_paths(result)]
+    errors = sorted(_validator().iter_errors(result), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        problems.append(short(f"{where}: {error.message}"))
+    return problems

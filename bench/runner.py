@@ -28,14 +28,14 @@ from tinybench.modes.spinup import run_spinup
 from tinybench.progress import NullProgress, Progress
 from tinybench.result_schema import SCHEMA_ID
 from tinybench.rules import RulesProfile
-from tinybench.targets import create_target
+from tinybench.targets import TARGETS, create_target
 from tinybench.targets.contract import Capability, ModelInput, Target
 from tinybench.targets.power import create_monitor
 from tinybench.targets.power.contract import MonitorError, MonitorInfo, MonitorUnavailable, PowerMonitor
 from tinybench.workloads import get_workload
 from tinybench.workloads.datasets import Dataset, Sample, open_dataset
 from tinybench.workloads.model_artifact import ModelArtifact
-from tinybench.workloads.model_choice import resolve_model
+from tinybench.workloads.model_choice import DeclaredModel, declare_model, resolve_model
 from tinybench.workloads.spec import Workload
 from tinybench.workloads.synthetic import SyntheticDataset
 
@@ -73,7 +73,7 @@ TIMING_MODES = ("performance", "spinup", "energy")
 @dataclass
 class WorkloadJob:
     workload: Workload
-    model: ModelArtifact
+    model: ModelArtifact | DeclaredModel
     dataset: Dataset | None
     samples: list[Sample]  # inputs of the timing modes (empty if none is requested)
     samples_facts: dict
@@ -137,10 +137,12 @@ def prepare(plan: RunPlan) -> tuple[Target, list[WorkloadJob]]:
     if "accuracy" in plan.modes and plan.data is None:
         raise TinybenchError("accuracy mode needs a labelled dataset", hint="pass --data DIR")
     jobs = []
+    declared = TARGETS.get(plan.target).runs_flashed_model  # the device runs its own model: --model declares it
     for workload_id in plan.workloads:
         workload = get_workload(workload_id)
         check_stream_modes(workload, plan.modes)
-        model = resolve_model(plan.model, workload, download=plan.download)
+        model = declare_model(plan.model, workload) if declared else resolve_model(plan.model, workload,
+                                                                                   download=plan.download)
         if "accuracy" in plan.modes and not model.trained:
             raise TinybenchError(
                 f"accuracy of the built-in {workload.id} model would be meaningless: its weights are untrained",
@@ -242,7 +244,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
             "capabilities": sorted(c.value for c in target.capabilities),
         },
         "workload": workload.summary(),
-        "model": model.facts(),
+        "model": {**model.facts(), "division_basis": "declared" if target.runs_flashed_model else "verified"},
         "load_phases_s": load_phases,
         "memory_bytes": {**memory, "peak_host_rss": _peak_rss_bytes()},
         "dataset": {**dataset_facts, "samples": [s.sample_id for s in samples]},

@@ -23,6 +23,10 @@ UNITS = {
     "energy_uj_per_inf": "µJ/inf", "power_mw": "mW", "accuracy_top1": "fraction", "accuracy_auc": "unitless",
     "quality_target": "same as the metric", "spinup_cold_ms": "ms", "spinup_warm_ms": "ms",
     "model_bytes": "bytes", "arena_used_bytes": "bytes", "parameters": "count", "macs": "count",
+    # sww01 stream mode (latency_ms = mean per-frame processing time, as MLPerf Tiny's final report)
+    "true_positives_count": "count", "false_negatives_count": "count", "false_positives_count": "count",
+    "f1_fraction": "fraction", "duty_cycle_fraction": "fraction", "frame_period_ms": "ms",
+    "real_time_factor": "processing time ÷ stream duration", "energy_uj_per_frame": "µJ/frame",
 }
 TEXT = ["run_id", "session_id", "created_utc", "system", "system_id", "target", "processor", "runtime", "workload",
         "mode", "status", "reason", "division", "model_source", "model_sha256", "metric", "origin", "bundle"]
@@ -50,24 +54,26 @@ def find_bundles(roots: Iterable[Path]) -> Iterator[Path]:
                 dirnames[:] = []
 
 
-def load_bundles(roots: Iterable[Path], validate: bool = False) -> LoadReport:
-    """Parse every bundle; one that cannot be read or is not a tinybench result is skipped with the reason."""
+def load_bundles(roots: Iterable[Path], validate: bool = True) -> LoadReport:
+    """Parse every bundle (bounded, strict JSON); one that cannot be read, is not a tinybench result or
+    (with `validate`) departs from the schema is skipped with the reason."""
+    from tinybench.reports.safe_json import Refusal, load_untrusted
+    from tinybench.result_schema import validation_errors
+
     report = LoadReport()
     for path in find_bundles(roots):
         try:
-            result = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            report.skipped.append(f"{path}: unreadable ({exc})")
+            result = load_untrusted(path)
+        except Refusal as exc:
+            report.skipped.append(f"{path}: unreadable ({str(exc)[len(str(path)) + 2:]})")
             continue
         if not isinstance(result, dict) or result.get("schema") != SCHEMA_ID:
             report.skipped.append(f"{path}: not a {SCHEMA_ID} result")
             continue
         if validate:
-            from tinybench.result_schema import validation_errors
-
             problems = validation_errors(result)
             if problems:
-                report.skipped.append(f"{path}: {problems[0]}")
+                report.skipped.append(f"{path}: does not match the result schema: {'; '.join(problems[:2])}")
                 continue
         result["_bundle"] = str(path.parent)
         report.bundles.append(result)
@@ -110,6 +116,16 @@ def rows_of(result: dict) -> Iterator[dict]:
             row.update(accuracy_top1=value("top1"), accuracy_auc=value("auc"),
                        accuracy_car_ap_r40_moderate=value("car_ap_r40_moderate"), metric=target_q.get("metric"),
                        quality_target=target_q.get("minimum"), quality_met=target_q.get("met"))
+        elif mode == "stream":
+            per = block.get("per_frame_latency") or {}
+            checks = {c.get("rule"): c.get("passed") for c in block.get("checks", [])}
+            row.update(latency_ms=value("processing_time_mean"), throughput_inf_per_s=value("throughput"),
+                       p50_ms=per.get("p50"), p99_ms=per.get("p99"), power_mw=value("power_average"),
+                       energy_uj_per_frame=value("energy_per_frame"), true_positives_count=value("true_positives"),
+                       false_negatives_count=value("false_negatives"), false_positives_count=value("false_positives"),
+                       f1_fraction=value("f1"), duty_cycle_fraction=value("duty_cycle"),
+                       frame_period_ms=value("period_mean"), real_time_factor=value("real_time_factor"),
+                       metric="sww_fp_fn", quality_met=checks.get("quality_target"))
         elif mode == "spinup":
             row.update(spinup_cold_ms=value("spinup_cold_median"), spinup_warm_ms=value("spinup_warm_median"))
         yield row

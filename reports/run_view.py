@@ -47,12 +47,13 @@ def accuracy(block: dict, labels: list[str]) -> dict:
 
 def run_view(result: dict) -> dict:
     target, model = result["target"], result["model"]
+    notes = result.get("_notes", {})  # per mode: what the site could not recompute (never from the bundle)
     modes = []
     for name, block in result["modes"].items():
         section = {"name": name, "status": block["status"], "reason": block.get("reason"),
                    "metrics_html": html_fragments.metrics(_metrics(block)),
                    "checks_html": html_fragments.checks(block.get("checks", [])),
-                   "valid": block.get("valid_for_submission", False)}
+                   "valid": block.get("valid_for_submission", False), "notes": notes.get(name, [])}
         if block["status"] in ("measured", "failed"):
             if name == "performance":
                 section["performance"] = performance(block)
@@ -62,9 +63,6 @@ def run_view(result: dict) -> dict:
                 section["accuracy"] = accuracy(block, result["workload"].get("labels", []))
             elif name == "spinup":
                 section["spinup"] = html_fragments.phases(block.get("phases_median_ms", {}))
-        for extra in ("layers",):  # per-layer tables of simulated targets
-            if extra in block:
-                section[extra] = block[extra]
         modes.append(section)
     return {
         "result": result, "run_id": result["run_id"], "system": target["system"].get("name", ""),

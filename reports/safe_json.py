@@ -1,13 +1,22 @@
-"""JSON from untrusted files: size-limited, strict UTF-8, no NaN/Infinity, no duplicate keys,
-bounded nesting. Every problem is a :class:`Refusal` that says what is wrong."""
+"""JSON from untrusted files: size-limited, strict UTF-8, finite numbers only (no NaN,
+Infinity or 1e400), integers of at most 30 digits, no duplicate keys, bounded nesting.
+Every problem is a :class:`Refusal` that says what is wrong.
+
+`allow_identical_duplicates=True` (the MLPerf Tiny import) accepts a key repeated with the
+same value and reports it in `notes`; a repeated key with another value is still refused.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import stat
 from pathlib import Path
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_INT_DIGITS = 30
 
 
 class Refusal(Exception):
@@ -36,19 +45,40 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    keys = [k for k, _ in pairs]
-    if len(keys) != len(set(keys)):
-        duplicate = next(k for k in keys if keys.count(k) > 1)
-        raise ValueError(f"duplicate key {duplicate!r}")
-    return dict(pairs)
-
-
 def _no_constants(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def loads_untrusted(data: bytes, name: str, max_bytes: int = MAX_JSON_BYTES) -> object:
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is not finite")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"integer of {len(text)} digits (limit {MAX_INT_DIGITS})")
+    return int(text)
+
+
+def _pairs_hook(notes: list[str] | None):  # noqa: ANN202
+    def hook(pairs: list[tuple[str, object]]) -> dict:
+        out: dict = {}
+        for key, value in pairs:
+            if key in out:
+                if notes is None or out[key] != value:
+                    raise ValueError(f"duplicate key {key[:100]!r}" + (" with different values" if notes is not None else ""))
+                notes.append(f"key {key[:100]!r} appears twice with the same value")
+            out[key] = value
+        return out
+
+    return hook
+
+
+def loads_untrusted(data: bytes, name: str, max_bytes: int = MAX_JSON_BYTES,
+                    notes: list[str] | None = None) -> object:
+    """Parse `data`; `notes` (a list) makes identical repeated keys acceptable and records them."""
     if len(data) > max_bytes:
         raise Refusal(f"{name}: {len(data)} bytes of JSON exceeds the {max_bytes}-byte limit")
     try:
@@ -59,13 +89,35 @@ def loads_untrusted(data: bytes, name: str, max_bytes: int = MAX_JSON_BYTES) -> 
     if depth > MAX_DEPTH:
         raise Refusal(f"{name}: JSON nested {depth} levels deep (limit {MAX_DEPTH})")
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        return json.loads(text, object_pairs_hook=_pairs_hook(notes), parse_constant=_no_constants,
+                          parse_float=_finite, parse_int=_bounded_int)
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
-        raise Refusal(f"{name}: malformed JSON ({exc})") from exc
+        raise Refusal(f"{name}: malformed JSON ({str(exc)[:300]})") from exc
 
 
-def load_untrusted(path: Path, name: str | None = None, max_bytes: int = MAX_JSON_BYTES) -> object:
+def load_untrusted(path: Path, name: str | None = None, max_bytes: int = MAX_JSON_BYTES,
+                   notes: list[str] | None = None) -> object:
     name = name or str(path)
-    with open(path, "rb") as fh:
-        data = fh.read(max_bytes + 1)
-    return loads_untrusted(data, name, max_bytes)
+    return loads_untrusted(read_regular(path, max_bytes, name), name, max_bytes, notes)
+
+
+def read_regular(path: Path, max_bytes: int, name: str | None = None) -> bytes:
+    """At most `max_bytes` + 1 bytes of a regular file (never a link, FIFO or device, which could block)."""
+    name = name or str(path)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise Refusal(f"{name}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Refusal(f"{name}: not a regular file")
+        chunks, size = [], 0
+        while size <= max_bytes and (chunk := os.read(fd, min(1 << 20, max_bytes + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise Refusal(f"{name}: cannot be read ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)

@@ -4,12 +4,18 @@ Pages: `index.html`, `leaderboard/<workload>.html`, `systems.html`, `systems/<id
 `runs/<run-id>.html`, `compare.html`, and `assets/`. Nothing is fetched from elsewhere,
 so the site works from `file://` and any static host. The site is built in a
 temporary directory next to `out` and swapped in when complete.
+
+Every bundle is validated against the strict schema and its figures recomputed from its raw
+files (:mod:`local_bundles`); a bundle that fails, a run id used twice, or a page that cannot
+be rendered is listed as rejected on the index with the reason, and the build goes on. Page
+paths come only from validated ids and are checked to stay inside the output folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -28,10 +34,12 @@ from tinybench.errors import TinybenchError
 from tinybench.reports import svg_charts
 from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
 from tinybench.reports.leaderboard import COLUMNS, leaderboard
+from tinybench.reports.local_bundles import verify_bundle
 from tinybench.reports.results_store import load_bundles, system_id
 from tinybench.reports.run_view import run_view
 
 SITE_MARKER = ".tinybench-site"
+PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")  # run ids and workload ids (the schema's patterns)
 FIGURES = [("latency", "latency (ms)"), ("throughput", "throughput (inf/s)"), ("energy", "energy (µJ/inf)"),
            ("power", "power (mW)"), ("accuracy", "accuracy"), ("spinup", "spin-up cold (ms)")]
 
@@ -42,7 +50,38 @@ class SiteReport:
     bundles: int
     pages: int
     seconds: float
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "source: reason" of every rejected bundle
+
+
+def page_path(root: Path, folder: str, name: str) -> Path:
+    """`root/folder/name.html` for a validated id, refusing anything that could leave `root`."""
+    if not PAGE_NAME.match(name):
+        raise ValueError(f"unsafe page name {name[:80]!r}")
+    path = root / folder / f"{name}.html"
+    if os.path.commonpath([os.path.realpath(path.parent), os.path.realpath(root)]) != os.path.realpath(root):
+        raise ValueError(f"page {name[:80]!r} would leave the site folder")
+    return path
+
+
+def _accept(loaded_bundles: list[dict], extra: list[dict], rejected: list[tuple[str, str]]) -> list[dict]:
+    """Verified local bundles plus extra (checked submission) results, each run id once."""
+    results: list[dict] = []
+    for bundle in loaded_bundles:
+        verified = verify_bundle(bundle)
+        if verified.result is None:
+            rejected.append((bundle["_bundle"], "; ".join(verified.problems[:3])))
+        else:
+            results.append(verified.result)
+    seen: dict[str, str] = {}
+    unique = []
+    for result in results + list(extra):
+        source = result.get("_bundle") or result.get("origin", "submission")
+        if result["run_id"] in seen:
+            rejected.append((source, f"run id {result['run_id']} is already used by {seen[result['run_id']]}"))
+            continue
+        seen[result["run_id"]] = source
+        unique.append(result)
+    return unique
 
 
 @lru_cache(maxsize=1)
@@ -75,20 +114,21 @@ def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | Non
                history: list[dict] | None = None) -> SiteReport:
     started = time.perf_counter()
     loaded = load_bundles(roots)
-    results = loaded.bundles + list(extra_results or [])
+    rejected = [tuple(s.split(": ", 1)) if ": " in s else (s, "unreadable") for s in loaded.skipped]
+    results = _accept(loaded.bundles, extra_results or [], rejected)
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / SITE_MARKER).exists():
         raise TinybenchError(f"{out} exists and is not a tinybench site", hint="choose an empty or new --out folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        pages = _write_site(staging, results, loaded.skipped, history or [])
+        pages = _write_site(staging, results, rejected, history or [])
         (staging / SITE_MARKER).write_text("built by tinybench\n")
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return SiteReport(out, len(results), pages, time.perf_counter() - started, loaded.skipped)
+    return SiteReport(out, len(results), pages, time.perf_counter() - started, [f"{a}: {b}" for a, b in rejected])
 
 
 def _swap(staging: Path, out: Path) -> None:
@@ -101,7 +141,7 @@ def _swap(staging: Path, out: Path) -> None:
         os.replace(staging, out)
 
 
-def _write_site(root: Path, results: list[dict], skipped: list[str], history: list[dict]) -> int:
+def _write_site(root: Path, results: list[dict], rejected: list[tuple[str, str]], history: list[dict]) -> int:
     env = environment()
     (root / "assets").mkdir()
     (root / "assets" / "site.css").write_text(asset("site.css"), encoding="utf-8")
@@ -114,7 +154,14 @@ def _write_site(root: Path, results: list[dict], skipped: list[str], history: li
     pages = 0
 
     sub = dict(common, root="../", standalone=False)
-    pages += _write_run_pages(root / "runs", results, sub)
+    failed = _write_run_pages(root / "runs", results, sub)
+    if failed:
+        rejected += [(run_id, f"its page cannot be rendered: {why}") for run_id, why in failed.items()]
+        results = [r for r in results if r["run_id"] not in failed]
+    pages += len(results)
+    workloads = _workloads(results)
+    common["nav_workloads"] = [w["id"] for w in workloads]
+    sub = dict(common, root="../", standalone=False)
 
     boards = {}
     board_template = env.get_template("leaderboard.html")
@@ -129,7 +176,7 @@ def _write_site(root: Path, results: list[dict], skipped: list[str], history: li
         quality = workload.get("quality_target", {})
         html = board_template.render(sub, workload=workload, rows=rows, columns=COLUMNS, scatter=scatter,
                                      quality=f"{quality.get('metric', '')} ≥ {quality.get('minimum', '')}")
-        (root / "leaderboard" / f"{workload['id']}.html").write_text(html, encoding="utf-8")
+        page_path(root, "leaderboard", workload["id"]).write_text(html, encoding="utf-8")
         pages += 1
 
     from tinybench.reports.history import write_history  # history/: one page per (system, workload)
@@ -138,8 +185,7 @@ def _write_site(root: Path, results: list[dict], skipped: list[str], history: li
     systems = _systems(results)
     system_template = env.get_template("system.html")
     for system in systems:
-        (root / "systems" / f"{system['slug']}.html").write_text(system_template.render(sub, s=system),
-                                                                 encoding="utf-8")
+        page_path(root, "systems", system["slug"]).write_text(system_template.render(sub, s=system), encoding="utf-8")
         pages += 1
     top = dict(common, root="", standalone=False)
     (root / "systems.html").write_text(env.get_template("systems.html").render(top, systems=systems),
@@ -149,7 +195,7 @@ def _write_site(root: Path, results: list[dict], skipped: list[str], history: li
     summary = [dict(w, systems=len(boards[w["id"]]), best_latency=_best(boards[w["id"]], "latency"),
                     best_energy=_best(boards[w["id"]], "energy")) for w in workloads]
     (root / "index.html").write_text(env.get_template("index.html").render(
-        top, workloads=summary, n_results=len(results), n_systems=len(systems), skipped=skipped, history=history),
+        top, workloads=summary, n_results=len(results), n_systems=len(systems), rejected=rejected, history=history),
         encoding="utf-8")
     return pages + 3
 
@@ -157,17 +203,23 @@ def _write_site(root: Path, results: list[dict], skipped: list[str], history: li
 _FORKED: tuple[list[dict], Path, dict] | None = None  # what forked workers render from
 
 
-def _render_runs(bounds: tuple[int, int]) -> int:
+def _render_runs(bounds: tuple[int, int]) -> dict[str, str]:
+    """Render runs[bounds]; returns run id → why, for the pages that could not be rendered."""
     results, folder, context = _FORKED
     template = environment().get_template("run.html")
+    failed = {}
     for result in results[bounds[0]:bounds[1]]:
-        html = template.render(context, v=run_view(result))
-        (folder / f"{result['run_id']}.html").write_text(html, encoding="utf-8")
-    return bounds[1] - bounds[0]
+        try:
+            html = template.render(context, v=run_view(result))
+            page_path(folder.parent, folder.name, result["run_id"]).write_text(html, encoding="utf-8")
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError) as exc:
+            failed[result["run_id"]] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    return failed
 
 
-def _write_run_pages(folder: Path, results: list[dict], context: dict) -> int:
-    """One page per run, rendered by as many forked processes as there are cores (run pages are independent)."""
+def _write_run_pages(folder: Path, results: list[dict], context: dict) -> dict[str, str]:
+    """One page per run, rendered by as many forked processes as there are cores (run pages are independent);
+    returns the run ids whose page failed, with the reason."""
     global _FORKED
     import multiprocessing
 
@@ -179,7 +231,7 @@ def _write_run_pages(folder: Path, results: list[dict], context: dict) -> int:
         step = -(-len(results) // (workers * 4))
         chunks = [(i, min(i + step, len(results))) for i in range(0, len(results), step)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return sum(pool.map(_render_runs, chunks))
+            return {k: v for part in pool.map(_render_runs, chunks) for k, v in part.items()}
     finally:
         _FORKED = None
 
@@ -223,7 +275,8 @@ def _systems(results: list[dict]) -> list[dict]:
                          if "car_ap_r40_moderate" in acc_metrics else NOT_MEASURED)
         system["runs"].append({
             "run_id": result["run_id"], "created": result["created_utc"], "workload": result["workload"]["id"],
-            "model": f"{result['model']['source']} ({result['model']['division']})",
+            "model": f"{result['model']['source']} ({result['model']['division']}"
+                     + (", declared by the submitter)" if result["model"].get("division_basis") == "declared" else ")"),
             "latency": latency, "latency_text": number(latency), "energy": energy, "energy_text": number(energy),
             "accuracy_text": accuracy_text, "valid": "yes" if result.get("valid_for_submission") else "no",
         })

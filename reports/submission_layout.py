@@ -3,10 +3,13 @@
     submission.json                                   manifest: organization, division, system,
                                                       revision, every file with SHA-256 and size
     <division>/<org>/systems/<system>.json            system description (tinybench.system/1)
-    <division>/<org>/results/<system>/<model>/<mode>/ result.json + that mode's raw files
+    <division>/<org>/results/<system>/<model>/model.tflite   the model file that ran (host, tflm,
+                                                      simaccel: the checker hashes it)
+    <division>/<org>/results/<system>/<model>/<mode>/ result.json (that mode only) + its raw files
 
 `<model>` is MLPerf Tiny's name (kws, vww, ic, ic2, ad); `<mode>` is performance,
-accuracy, energy or spinup.
+accuracy, energy or spinup. Each fact exists once: a mode's `result.json` holds only that
+mode, and what several records repeat (system, workload, model) must be identical.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ WORKLOAD_OF = {v: k for k, v in MODEL_DIRS.items()}
 MODES = ("performance", "accuracy", "energy", "spinup")
 REQUIRED_MODES = ("performance", "accuracy")  # as MLPerf Tiny v1.4 requires for every model
 MANIFEST = "submission.json"
+MODEL_FILE = "model.tflite"
+MAX_MODEL_BYTES = 16 * 1024 * 1024
+# adapters whose runner hashed the model file it ran: a division claim from them is verified by the file
+VERIFIABLE_ADAPTERS = ("host", "tflm", "simaccel")
 # the raw files each mode keeps beside result.json (required ones first)
 MODE_FILES = {
     "performance": (["performance_windows.csv"], ["performance_inferences.parquet"]),
@@ -29,6 +36,14 @@ MODE_FILES = {
     "spinup": (["spinup.csv"], []),
 }
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def division_basis(result: dict) -> str:
+    """`verified` or `declared`: what the bundle says, else the adapter's default (serial: declared)."""
+    basis = result["model"].get("division_basis")
+    if basis in ("verified", "declared"):
+        return basis
+    return "verified" if result["target"]["adapter"] in VERIFIABLE_ADAPTERS else "declared"
 
 
 def safe_name(text: str) -> str:

@@ -11,6 +11,9 @@ from tinybench.errors import TinybenchError
 from tinybench.result_schema import validation_errors
 
 
+SPEC = {"shape": [1, 49, 10, 1], "dtype": "int8", "scale": 0.5, "zero_point": 0}
+
+
 def minimal_result(run_id: str = "r1") -> dict:
     return {
         "schema": "tinybench.result/1",
@@ -22,10 +25,10 @@ def minimal_result(run_id: str = "r1") -> dict:
         "target": {"adapter": "host", "options": {}, "capabilities": ["latency"],
                    "system": {"target": "host", "name": "x", "processor": "x", "clock_hz": None,
                               "runtime": "ai-edge-litert", "runtime_version": "2"}},
-        "workload": {"id": "kws01", "task": "t", "input": {}, "output": {}, "metric": "top1",
-                     "quality_target": {}},
+        "workload": {"id": "kws01", "task": "t", "input": SPEC, "output": SPEC, "metric": "top1",
+                     "quality_target": {"metric": "top1", "minimum": 0.9}},
         "model": {"source": "builtin", "sha256": "0" * 64, "bytes": 1, "division": "open", "trained": False,
-                  "op_counts": {"CONV_2D": 1}, "parameters": 1, "macs": 1, "input": {}, "output": {}},
+                  "op_counts": {"CONV_2D": 1}, "parameters": 1, "macs": 1, "input": SPEC, "output": SPEC},
         "dataset": {"kind": "synthetic", "samples": ["a"]},
         "rules": {"name": "quick", "windows": 5, "min_window_s": 0.2, "submission": False},
         "modes": {
@@ -55,11 +58,35 @@ def test_minimal_result_is_valid():
     lambda r: r["modes"]["energy"]["metrics"].update(x={"value": 0.0, "unit": "uJ"}),  # invented number
     lambda r: r["modes"].update(bogus=r["modes"]["energy"]),
     lambda r: r.update(run_id="../escape"),
+    lambda r: r.update(run_id="x" * 151),  # page names stay short and unique (no truncation)
+    lambda r: r.update(surprise=1),  # unknown fields are refused
+    lambda r: r["target"]["system"].update(name="n" * 201),  # names ≤ 200 characters
+    lambda r: r["target"]["system"].update(name=""),
+    lambda r: r["workload"].update(id="../../etc"),
+    lambda r: r["modes"]["performance"]["metrics"]["latency_median"].update(value=float("inf")),  # finite only
+    lambda r: r["modes"]["performance"]["metrics"]["latency_median"].update(value=float("nan")),
+    lambda r: r["modes"]["performance"]["metrics"]["latency_median"].update(value="<b>1</b>"),
+    lambda r: r["modes"]["performance"].update(windows=[{"window": "<script>", "iterations": 1, "elapsed_s": 1.0,
+                                                         "throughput_inf_s": 1.0}]),
+    lambda r: r["target"]["system"].update(details={"k": {"deeper": {"deepest": {"x": 1}}}}),  # bounded nesting
+    lambda r: r["model"].update(division_basis="trust me"),
+    lambda r: r.update(created_utc="yesterday"),
+    lambda r: r["errors"].extend(["e"] * 101),
 ])
 def test_schema_rejects_broken_results(mutate):
     result = minimal_result()
     mutate(result)
     assert validation_errors(result)
+
+
+def test_new_fields_are_local_additions_and_old_bundles_still_validate():
+    from tinybench.result_schema import result_schema
+
+    schema = result_schema()
+    assert {"mode_performance", "mode_accuracy", "mode_energy", "mode_spinup", "mode_base"} <= set(schema["$defs"])
+    result = minimal_result()
+    result["model"]["division_basis"] = "declared"  # the issue-12 field; absent in older bundles
+    assert validation_errors(result) == []
 
 
 def test_bundle_appears_only_when_committed(tmp_path):

@@ -125,3 +125,15 @@ def test_the_exact_bootstrap_of_a_median_matches_resampling():
     sampled_b = cs._side_medians([cs.Repetitions(values * 1.1)], rng, 100_000)
     low, high = np.quantile(sampled_b / sampled_a, [0.025, 0.975])
     assert (exact.low, exact.high) == pytest.approx((low, high), rel=0.02)
+
+
+def test_consecutive_ratios_equal_pair_by_pair_comparisons():
+    rng = np.random.default_rng(8)
+    series = [cs.Repetitions(rng.normal(100, 3, 5)) for _ in range(6)] + [cs.Repetitions(np.full(5, 90.0))] * 2
+    for rates in (True, False):
+        batched = cs.consecutive_ratios(series, higher_is_faster=rates)
+        single = [cs.ratio_of_medians([a], [b], higher_is_faster=rates) for a, b in zip(series, series[1:])]
+        assert [e.method for e in batched] == [e.method for e in single]
+        flat = lambda estimates: [x for e in estimates for x in (e.value, e.low, e.high)]  # noqa: E731
+        assert flat(batched) == pytest.approx(flat(single), rel=1e-12)
+    assert batched[-1].method == "exact"

@@ -107,6 +107,15 @@ def test_host_stream_gives_exactly_the_bare_frame_by_frame_detections(reference_
     checks = {c["rule"]: c["passed"] for c in stream["checks"]}
     assert checks["official_stream"] is False and stream["valid_for_submission"] is False
     assert checks["quality_target"] is True
+    # the results store row carries the stream figures, units in the column names
+    from tinybench.reports.results_store import load_bundles, to_frame
+
+    (row,) = to_frame(load_bundles([tmp_path / "out"]).bundles).to_dict("records")
+    assert row["mode"] == "stream" and row["quality_met"] is True
+    assert (row["true_positives_count"], row["false_negatives_count"], row["false_positives_count"]) == (2, 1, 0)
+    assert row["duty_cycle_fraction"] == metrics["duty_cycle"] and row["frame_period_ms"] == metrics["period_mean"]
+    assert row["latency_ms"] == metrics["processing_time_mean"] and row["throughput_inf_per_s"] == metrics["throughput"]
+    assert row["real_time_factor"] == metrics["real_time_factor"] and row["f1_fraction"] == pytest.approx(0.8)
 
 
 @pytest.mark.needs_reference

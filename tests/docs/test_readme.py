@@ -44,6 +44,16 @@ README_ERA_TOPICS = {
     "Submissions: check": ("explanation/trust-model/", "checking-a-submission"),
     "Submissions: publishing": ("how-to/keep-a-leaderboard/", "publish-accepted-submissions"),
     "Submissions: import mlperf-tiny": ("how-to/keep-a-leaderboard/", "import-mlperf-tiny-results"),
+    "det01: the two KITTI AP methods": ("explanation/det01/", "the-devkits-quirks"),
+    "Stable measurements: system show, tune, reset": ("how-to/stable-timings/", "see-what-hurts-stable-timing"),
+    "Stable measurements: pinning": ("how-to/stable-timings/", "pin-the-run"),
+    "Stable measurements: stability of every run": ("explanation/stability-and-comparison/", "stability-of-every-run"),
+    "Stable measurements: compare": ("explanation/stability-and-comparison/", "how-compare-decides"),
+    "Stable measurements: compare in CI": ("how-to/compare-builds-in-ci/", "3-fail-the-ci-job-on-a-regression"),
+    "Stable measurements: compare --json": ("reference/compare-json/", ""),
+    "Stable measurements: history": ("explanation/stability-and-comparison/", "history"),
+    "Stable measurements: compare's false-positive benchmark": (
+        "explanation/stability-and-comparison/", "how-good-is-compare-on-this-machine"),
     "Repository layout": ("development/", "repository-layout"),
     "Benchmarks": ("development/", "benchmarks"),
 }

@@ -17,50 +17,18 @@ import pytest
 from tinybench.reports.safe_archive import Limits
 from tinybench.reports.submission_check import check_submission
 
+from .conftest import mode_folder, repack, tb
+
 pytestmark = pytest.mark.needs_reference
 
 
-def tb(*args, env=None, timeout=900):
-    return subprocess.run([sys.executable, "-m", "tinybench", *args], capture_output=True, text=True,
-                          env=env or os.environ.copy(), timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def accepted(tmp_path_factory, reference_dir):
-    """A real, acceptable open-division submission: full-rules kws01 performance + accuracy (≈ 1 min)."""
-    from tinybench.workloads import get_workload
-
-    root = tmp_path_factory.mktemp("submission")
-    import csv
-
-    import numpy as np
-
-    data = root / "data"
-    data.mkdir()
-    w, rng, rows = get_workload("kws01"), np.random.default_rng(0), []
-    for i in range(12):
-        (data / f"s{i}.bin").write_bytes(w.synthetic_raw(rng).tobytes())
-        rows.append([f"s{i}.bin", 12, i % 12])
-    with (data / "y_labels.csv").open("w", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    env = dict(os.environ, TINYBENCH_REFERENCE_DIR=str(reference_dir))
-    model = reference_dir / "models" / "kws_ref_model_float32.tflite"  # a trained model that is not the reference
-    proc = tb("run", "-w", "kws01", "--model", str(model), "-m", "performance,accuracy", "--data", str(data),
-              "--out", str(root / "results"), env=env)
-    assert proc.returncode == 0, proc.stderr
-    archive = root / "acme-r1.tar.gz"
-    proc = tb("submit", "pack", "--results", str(root / "results"), "--org", "Acme", "--out", str(archive), env=env)
-    assert proc.returncode == 0, proc.stderr
-    return archive, root, env
-
-
-def test_round_trip_run_pack_check_publish(accepted, tmp_path):
-    archive, root, env = accepted
+def test_round_trip_run_pack_check_publish(closed_submission, tmp_path):
+    archive, env = closed_submission.archive, closed_submission.env
     proc = tb("submit", "check", str(archive), "--json", env=env)
     assert proc.returncode == 0, proc.stdout
     verdict = json.loads(proc.stdout)
-    assert verdict["accepted"] and verdict["problems"] == [] and set(verdict["checked"]) == {"kws/performance",
-                                                                                              "kws/accuracy"}
+    assert verdict["accepted"] and verdict["problems"] == []
+    assert set(verdict["checked"]) == {"kws/performance", "kws/accuracy", "kws/spinup"}
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     shutil.copy(archive, submissions)
@@ -69,76 +37,82 @@ def test_round_trip_run_pack_check_publish(accepted, tmp_path):
               str(tmp_path / "site"), env=env)
     assert proc.returncode == 0, proc.stderr
     board = (tmp_path / "site" / "leaderboard" / "kws01.html").read_text()
-    assert "Acme: " in board and "submission Acme/" in board
+    assert "Acme: " in board and "submission Acme/" in board and "closed" in board
+    assert "declared by the submitter" not in board  # the checker hashed the reference model file
     index = (tmp_path / "site" / "index.html").read_text()
     assert "published" in index
 
 
-def repack(archive: Path, out: Path, edit) -> Path:
-    """Unpack a real submission, let `edit(root)` change it, refresh the manifest's hashes, pack again."""
-    import tempfile
-
-    work = Path(tempfile.mkdtemp(prefix="repack-"))
-    with tarfile.open(archive) as tar:
-        tar.extractall(work, filter="data")
-    edit(work)
-    manifest = json.loads((work / "submission.json").read_text())
-    manifest["files"] = {p.relative_to(work).as_posix(): {"sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
-                                                          "bytes": p.stat().st_size}
-                         for p in sorted(work.rglob("*")) if p.is_file() and p.name != "submission.json"}
-    (work / "submission.json").write_text(json.dumps(manifest))
-    with tarfile.open(out, "w:gz") as tar:
-        for path in sorted(work.rglob("*")):
-            tar.add(path, arcname=path.relative_to(work).as_posix(), recursive=False)
-    return out
+def test_each_mode_is_its_own_record_and_the_model_file_is_included(closed_submission):
+    root = closed_submission.folder
+    for mode in ("performance", "accuracy", "spinup"):
+        record = json.loads((mode_folder(root, mode) / "result.json").read_text())
+        assert list(record["modes"]) == [mode]
+    model = next(root.rglob("kws/model.tflite"))
+    assert hashlib.sha256(model.read_bytes()).hexdigest() == record["model"]["sha256"]
 
 
-def result_files(root: Path, mode: str) -> Path:
-    return next(root.rglob(f"{mode}/result.json"))
-
-
-def test_a_median_that_does_not_match_its_samples(accepted, tmp_path):
-    archive, _, _ = accepted
-
+def test_a_median_that_does_not_match_its_samples(closed_submission, tmp_path):
     def edit(root):
-        path = result_files(root, "performance")
+        path = mode_folder(root, "performance") / "result.json"
         data = json.loads(path.read_text())
         data["modes"]["performance"]["metrics"]["throughput_median"]["value"] *= 1.01
         path.write_text(json.dumps(data))
 
-    report = check_submission(repack(archive, tmp_path / "x.tar.gz", edit))
+    report = check_submission(repack(closed_submission.archive, tmp_path / "x.tar.gz", edit))
     assert not report.accepted
-    assert any(p.rule == "samples" and "does not match its windows" in p.message for p in report.problems)
+    assert any(p.rule == "samples" and "does not match its raw data" in p.message for p in report.problems)
 
 
-def test_closed_division_with_the_wrong_model_hash(accepted, tmp_path):
-    archive, _, _ = accepted
+def test_closed_division_with_another_model(closed_submission, reference_dir, tmp_path):
+    other = (reference_dir / "models" / "kws_ref_model_float32.tflite").read_bytes()
 
-    def edit(root):
-        (root / "open").rename(root / "closed")
-        manifest = json.loads((root / "submission.json").read_text())
-        manifest["division"] = "closed"
-        (root / "submission.json").write_text(json.dumps(manifest))
+    def swap(root):  # an honest record of another model: refused for the closed division
+        next(root.rglob("model.tflite")).write_bytes(other)
         for path in root.rglob("result.json"):
             data = json.loads(path.read_text())
-            data["model"]["division"], data["model"]["source"] = "closed", "reference"
+            data["model"].update(sha256=hashlib.sha256(other).hexdigest(), bytes=len(other))
             path.write_text(json.dumps(data))
 
-    report = check_submission(repack(archive, tmp_path / "closed.tar.gz", edit))
+    report = check_submission(repack(closed_submission.archive, tmp_path / "closed.tar.gz", swap))
     assert not report.accepted
     assert any(p.rule == "closed" and "requires the reference model (SHA-256 aeea4368" in p.message
                for p in report.problems)
 
+    def forge(root):  # the official SHA-256 written into result.json, another file beside it
+        next(root.rglob("model.tflite")).write_bytes(other)
 
-def test_an_altered_file_is_caught_by_the_manifest(accepted, tmp_path):
-    archive, _, _ = accepted
+    report = check_submission(repack(closed_submission.archive, tmp_path / "forged.tar.gz", forge))
+    assert any(p.rule == "model" and "but the results say they ran" in p.message for p in report.problems)
+
+
+def test_an_altered_file_is_caught_by_the_manifest(closed_submission, tmp_path):
     work = tmp_path / "w"
-    with tarfile.open(archive) as tar:
-        tar.extractall(work, filter="data")
+    shutil.copytree(closed_submission.folder, work)
     csv_path = next(work.rglob("performance_windows.csv"))
     csv_path.write_text(csv_path.read_text().replace(",1\n", ",2\n"))
     report = check_submission(work)
     assert any(p.rule == "manifest" and "altered" in p.message for p in report.problems)
+
+
+def test_a_device_submission_is_accepted_with_a_declared_division(serial_submission, tmp_path):
+    report = check_submission(serial_submission.archive)
+    assert report.accepted, report.to_text()
+    assert set(report.checked) == {"kws/performance", "kws/accuracy", "kws/energy"}
+    assert {r["model"]["division_basis"] for r in report.results} == {"declared"}
+    assert any("declared by the submitter" in n for n in report.notes)
+    submissions = tmp_path / "subs"
+    submissions.mkdir()
+    shutil.copy(serial_submission.archive, submissions)
+    from tinybench.reports.site import build_site
+    from tinybench.reports.submissions_feed import read_submissions
+
+    feed = read_submissions(submissions)
+    site = build_site([], tmp_path / "site", extra_results=feed.results, history=feed.history).out
+    board = (site / "leaderboard" / "kws01.html").read_text()
+    assert "declared by the submitter" in board
+    run = next((site / "runs").glob("*energy.html")).read_text()
+    assert "declared by the submitter" in run and "1000 samples/s" in run
 
 
 # -- crafted archives: each refused with its reason, nothing written outside the temp dir --------------------
@@ -161,14 +135,6 @@ def special(name, kind, linkname=""):
     info.type = kind
     info.linkname = linkname
     return info, None
-
-
-@pytest.fixture
-def escape_name():
-    name = f"tinybench-escape-{uuid.uuid4().hex}.txt"
-    yield name
-    for folder in {Path.cwd(), Path("/tmp"), Path(os.environ.get("TMPDIR", "/tmp"))}:
-        assert not (folder / name).exists(), f"{folder / name} was written outside the temporary directory"
 
 
 @pytest.mark.parametrize(("entries", "message"), [
@@ -269,8 +235,8 @@ def test_oversized_json_is_refused():
         loads_untrusted(b" " * 101, "x.json", max_bytes=100)
 
 
-def test_a_newer_revision_supersedes_and_history_is_shown(accepted, tmp_path):
-    archive, _, env = accepted
+def test_a_newer_revision_supersedes_and_history_is_shown(closed_submission, tmp_path):
+    archive = closed_submission.archive
     submissions = tmp_path / "subs"
     submissions.mkdir()
     shutil.copy(archive, submissions / "acme-r1.tar.gz")

@@ -65,7 +65,7 @@ def _number(value: object, what: str, name: str) -> float:
     return float(value)
 
 
-def _plain_name(value: object, name: str) -> str:
+def plain_name(value: object, name: str) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_NAME:
         raise DatasetError(f"{name}: wav_file must be a file name of 1 to {MAX_NAME} characters")
     if value in (".", "..") or any(c in value for c in "/\\\0") or value.startswith("."):
@@ -90,7 +90,7 @@ def parse_truth(document: object, name: str) -> list[StreamTruth]:
             raise DatasetError(f"{where}: unknown key {unknown[0][:40]!r}", hint=f"allowed: {', '.join(sorted(KEYS))}")
         if "wav_file" not in entry or "detection_windows" not in entry:
             raise DatasetError(f"{where}: wav_file and detection_windows are required")
-        wav_file = _plain_name(entry["wav_file"], where)
+        wav_file = plain_name(entry["wav_file"], where)
         raw_windows = entry["detection_windows"]
         if not isinstance(raw_windows, list) or len(raw_windows) > MAX_WINDOWS:
             raise DatasetError(f"{where}: detection_windows must be a list of at most {MAX_WINDOWS} [start, stop] pairs")

@@ -121,15 +121,17 @@ class _Frame:
 
     def counts(self, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(TP, FP) at every threshold in `levels`, running the count pass once per distinct set."""
-        tp, fp = np.zeros(levels.size, dtype=np.int64), np.zeros(levels.size, dtype=np.int64)
-        cache: dict[int, tuple[int, int]] = {}
+        free_fp = len(self.free_scores) - np.searchsorted(self.free_scores, levels, side="left")
+        if not self.scores:
+            return np.zeros(levels.size, dtype=np.int64), free_fp.astype(np.int64)
         ordered = np.sort(np.asarray(self.scores, dtype=np.float64))
-        for i, level in enumerate(levels):
-            included = len(ordered) - int(np.searchsorted(ordered, level, side="left"))
-            if included not in cache:
-                cache[included] = self.count_pass(float(level)) if included else (0, 0)
-            free_fp = len(self.free_scores) - int(np.searchsorted(self.free_scores, level, side="left"))
-            tp[i], fp[i] = cache[included][0], cache[included][1] + free_fp
+        included = len(ordered) - np.searchsorted(ordered, levels, side="left")
+        tp, fp = np.zeros(levels.size, dtype=np.int64), free_fp.astype(np.int64)
+        for count in np.unique(included):
+            if count:
+                at = np.flatnonzero(included == count)
+                tp[at], entangled_fp = self.count_pass(float(levels[at[0]]))
+                fp[at] += entangled_fp
         return tp, fp
 
 

@@ -24,35 +24,40 @@ from __future__ import annotations
 import numpy as np
 
 from tinybench.workloads.metrics.kitti_rules import (
-    COUNT, DIFFICULTIES, IGNORE, IOU_THRESHOLD, ClassResult, PreparedImage, gt_states, relevant_detections,
+    COUNT, DIFFICULTIES, IGNORE, IOU_THRESHOLD, OTHER, ClassResult, PreparedImage, gt_states, relevant_detections,
 )
 
 
-def _outcomes(p: PreparedImage, cls: str, difficulty: str) -> tuple[int, list[tuple[float, int]]]:
-    """(counted GTs, [(score, 1 = TP / 0 = FP)]) for one image; ignored detections are left out."""
+def _outcomes(p: PreparedImage, cls: str, difficulty: str) -> tuple[int, np.ndarray, np.ndarray]:
+    """(counted GTs, scores, 1 = TP / 0 = FP) for one image; ignored detections are left out."""
     threshold = IOU_THRESHOLD[cls]
     states = gt_states(p.gts, cls, difficulty)
     small, of_class = relevant_detections(p, cls, DIFFICULTIES[difficulty][0])
     candidates = np.flatnonzero(of_class & ~small)
-    order = candidates[np.argsort(-p.det_score[candidates], kind="stable")]
-    taken = np.zeros(len(p.gts), dtype=bool)
-    outcomes = []
-    for j in order:
-        overlap = p.iou[j] if len(p.gts) else np.zeros(0)
-        free = (overlap > threshold) & ~taken
-        matched = False
-        for state in (COUNT, IGNORE):
-            pool = np.flatnonzero(free & (states == state))
-            if pool.size:
-                best = int(pool[np.argmax(overlap[pool])])
-                taken[best] = matched = True
-                if state == COUNT:
-                    outcomes.append((float(p.det_score[j]), 1))
-                break
-        if matched or (p.dont_care.shape[1] and (p.dont_care[j] > threshold).any()):
-            continue
-        outcomes.append((float(p.det_score[j]), 0))
-    return int(np.sum(states == COUNT)), outcomes
+    scores = p.det_score[candidates]
+    evaluated = np.flatnonzero(states != OTHER)
+    iou = p.iou[np.ix_(candidates, evaluated)] if evaluated.size else np.zeros((candidates.size, 0))
+    overlapping = (iou > threshold).any(axis=1)
+    covered = (p.dont_care[candidates] > threshold).any(axis=1) if p.dont_care.shape[1] else np.zeros_like(overlapping)
+    # a detection that overlaps no evaluated GT is an FP unless DontCare covers it
+    hits = np.zeros(candidates.size, dtype=np.int64)
+    keep = ~overlapping & ~covered
+    # the others, highest score first (ties in the order given), take the GT they overlap most
+    state = [int(states[k]) for k in evaluated]
+    taken = [False] * len(state)
+    for j in np.flatnonzero(overlapping)[np.argsort(-scores[overlapping], kind="stable")]:
+        row = iou[j]
+        best = {}
+        for g, overlap in enumerate(row):
+            if overlap > threshold and not taken[g] and overlap > best.get(state[g], (-1, 0.0))[1]:
+                best[state[g]] = (g, overlap)
+        choice = best.get(COUNT) or best.get(IGNORE)
+        if choice is not None:
+            taken[choice[0]] = True
+            hits[j], keep[j] = (1, True) if state[choice[0]] == COUNT else (0, False)
+        else:
+            keep[j] = not covered[j]
+    return int(np.sum(states == COUNT)), scores[keep], hits[keep]
 
 
 def interpolated_ap(tp: np.ndarray, fp: np.ndarray, counted: int, steps: int, start: int) -> float:
@@ -69,15 +74,16 @@ def interpolated_ap(tp: np.ndarray, fp: np.ndarray, counted: int, steps: int, st
 
 
 def evaluate_exact(prepared: list[PreparedImage], cls: str, difficulty: str) -> ClassResult:
-    counted, outcomes = 0, []
+    counted, all_scores, all_hits = 0, [], []
     for p in prepared:
-        image_counted, image_outcomes = _outcomes(p, cls, difficulty)
+        image_counted, scores, hits = _outcomes(p, cls, difficulty)
         counted += image_counted
-        outcomes += image_outcomes
-    if not outcomes:
+        all_scores.append(scores)
+        all_hits.append(hits)
+    scores = np.concatenate(all_scores) if all_scores else np.zeros(0)
+    hits = np.concatenate(all_hits) if all_hits else np.zeros(0, dtype=np.int64)
+    if not scores.size:
         return ClassResult(cls, difficulty, counted, 0, 0, 0.0, 0.0, "exact")
-    scores = np.asarray([s for s, _ in outcomes])
-    hits = np.asarray([h for _, h in outcomes], dtype=np.int64)
     order = np.argsort(-scores, kind="stable")
     scores, hits = scores[order], hits[order]
     # one curve point per distinct score: the last detection of each group of tied scores

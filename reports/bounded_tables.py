@@ -1,0 +1,175 @@
+"""Raw tables of a bundle or submission (CSV, Parquet) read within fixed bounds, with typed columns.
+
+Bounds are checked before the data is decoded: a CSV's size and line count, a Parquet
+file's size, row count, column types and uncompressed size from its footer (read with
+small Thrift limits), then the rows themselves in batches, so a run-length-bombed file
+stops at the declared count. Column values are checked for type (integers, finite
+floats, booleans, text ≤ 1000 characters); an empty table or a missing column is a
+:class:`Refusal` naming the file. Unknown columns are refused too: each fact exists once.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from tinybench.reports.safe_json import Refusal, read_regular
+
+MAX_CSV_BYTES = 16 * 1024 * 1024
+MAX_CSV_ROWS = 200_000
+MAX_PARQUET_BYTES = 64 * 1024 * 1024
+MAX_PARQUET_ROWS = 4_000_000  # ≈ 4 s of 1 µs inferences per window × 5: far above any real run
+MAX_PARQUET_UNCOMPRESSED = 128 * 1024 * 1024
+MAX_TEXT = 1000
+BATCH = 65_536
+TRUE, FALSE = {"true", "1"}, {"false", "0"}
+
+
+def _ints(name: str, column: str, values: list[str], optional: bool) -> np.ndarray:
+    out = np.empty(len(values), dtype=np.float64 if optional else np.int64)
+    for i, text in enumerate(values):
+        text = text.strip()
+        if optional and text == "":
+            out[i] = math.nan
+            continue
+        if not (text.lstrip("-").isdigit() and len(text) <= 18):
+            raise Refusal(f"{name}: row {i + 1}: column '{column}' must be an integer, got {text[:40]!r}")
+        out[i] = int(text)
+    return out
+
+
+def _floats(name: str, column: str, values: list[str], optional: bool) -> np.ndarray:
+    out = np.empty(len(values), dtype=np.float64)
+    for i, text in enumerate(values):
+        text = text.strip()
+        if optional and text == "":
+            out[i] = math.nan
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or len(text) > 40:
+            raise Refusal(f"{name}: row {i + 1}: column '{column}' must be a finite number, got {text[:40]!r}")
+        out[i] = value
+    return out
+
+
+def _bools(name: str, column: str, values: list[str]) -> np.ndarray:
+    out = np.empty(len(values), dtype=bool)
+    for i, text in enumerate(values):
+        low = text.strip().lower()
+        if low not in TRUE | FALSE:
+            raise Refusal(f"{name}: row {i + 1}: column '{column}' must be True or False, got {text[:40]!r}")
+        out[i] = low in TRUE
+    return out
+
+
+def _texts(name: str, column: str, values: list[str]) -> np.ndarray:
+    for i, text in enumerate(values):
+        if len(text) > MAX_TEXT:
+            raise Refusal(f"{name}: row {i + 1}: column '{column}' holds {len(text)} characters (limit {MAX_TEXT})")
+    return np.asarray(values, dtype=object)
+
+
+def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset[str] = frozenset(),
+             max_rows: int = MAX_CSV_ROWS) -> dict[str, np.ndarray]:
+    """Columns of a CSV as numpy arrays. `columns` maps name → int, int?, float, float?, bool, text
+    (`?`: empty cells allowed, read as NaN); names in `optional` may be absent."""
+    import csv
+
+    data = read_regular(path, MAX_CSV_BYTES, name)
+    if len(data) > MAX_CSV_BYTES:
+        raise Refusal(f"{name}: larger than {MAX_CSV_BYTES} bytes")
+    if data.count(b"\n") > max_rows + 1:
+        raise Refusal(f"{name}: more than {max_rows} rows")
+    try:
+        text = data.decode("utf-8")
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise Refusal(f"{name}: not a readable UTF-8 CSV ({str(exc)[:200]})") from exc
+    rows = [r for r in rows if r]
+    if not rows:
+        raise Refusal(f"{name}: empty (no header)")
+    header, body = rows[0], rows[1:]
+    unknown = [c for c in header if c not in columns]
+    missing = [c for c in columns if c not in header and c not in optional]
+    if unknown or missing or len(set(header)) != len(header):
+        raise Refusal(f"{name}: columns {header[:20]} — expected {sorted(columns)}"
+                      + (f" (unknown: {unknown[:5]})" if unknown else "") + (f" (missing: {missing})" if missing else ""))
+    if not body:
+        raise Refusal(f"{name}: a header and no rows")
+    if any(len(r) != len(header) for r in body):
+        bad = next(i for i, r in enumerate(body) if len(r) != len(header))
+        raise Refusal(f"{name}: row {bad + 1} has {len(body[bad])} cells, the header {len(header)}")
+    out = {}
+    for index, column in enumerate(header):
+        values = [r[index] for r in body]
+        kind = columns[column]
+        nullable = kind.endswith("?")
+        base = kind.rstrip("?")
+        if base == "int":
+            out[column] = _ints(name, column, values, nullable)
+        elif base == "float":
+            out[column] = _floats(name, column, values, nullable)
+        elif base == "bool":
+            out[column] = _bools(name, column, values)
+        else:
+            out[column] = _texts(name, column, values)
+    return out
+
+
+def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int = MAX_PARQUET_ROWS
+                 ) -> dict[str, np.ndarray]:
+    """Columns of a Parquet file (`columns`: name → int, float, bool), bounded by its footer first."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = read_regular(path, MAX_PARQUET_BYTES, name)
+    if len(data) > MAX_PARQUET_BYTES:
+        raise Refusal(f"{name}: larger than {MAX_PARQUET_BYTES} bytes")
+    try:
+        parquet = pq.ParquetFile(pa.BufferReader(data), thrift_string_size_limit=1 << 20,
+                                 thrift_container_size_limit=100_000)
+        meta = parquet.metadata
+        schema = parquet.schema_arrow
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise Refusal(f"{name}: not a readable Parquet file ({str(exc)[:200]})") from exc
+    if meta.num_rows > max_rows or meta.num_rows < 0:
+        raise Refusal(f"{name}: {meta.num_rows} rows (limit {max_rows})")
+    if meta.num_rows == 0:
+        raise Refusal(f"{name}: no rows")
+    uncompressed = sum(meta.row_group(g).column(c).total_uncompressed_size
+                       for g in range(meta.num_row_groups) for c in range(meta.num_columns))
+    if uncompressed > MAX_PARQUET_UNCOMPRESSED:
+        raise Refusal(f"{name}: {uncompressed} bytes uncompressed (limit {MAX_PARQUET_UNCOMPRESSED})")
+    if sorted(schema.names) != sorted(columns):
+        raise Refusal(f"{name}: columns {schema.names[:20]} — expected {sorted(columns)}")
+    checks = {"int": pa.types.is_integer, "float": pa.types.is_floating, "bool": pa.types.is_boolean}
+    for column, kind in columns.items():
+        if not checks[kind](schema.field(column).type):
+            raise Refusal(f"{name}: column '{column}' is {schema.field(column).type}, expected {kind}")
+    dtypes = {"int": np.int64, "float": np.float64, "bool": bool}
+    out = {c: np.empty(meta.num_rows, dtype=dtypes[k]) for c, k in columns.items()}
+    filled = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=BATCH, columns=list(columns)):
+            if filled + batch.num_rows > meta.num_rows:
+                raise Refusal(f"{name}: more rows than its footer declares")
+            for column in columns:
+                array = batch.column(column)
+                if array.null_count:
+                    raise Refusal(f"{name}: column '{column}' has missing values")
+                out[column][filled:filled + batch.num_rows] = array.to_numpy(zero_copy_only=False)
+            filled += batch.num_rows
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise Refusal(f"{name}: cannot be decoded ({str(exc)[:200]})") from exc
+    if filled != meta.num_rows:
+        raise Refusal(f"{name}: {filled} rows decoded, {meta.num_rows} declared")
+    for column, kind in columns.items():
+        if kind == "float" and not np.all(np.isfinite(out[column])):
+            raise Refusal(f"{name}: column '{column}' holds NaN or infinity")
+    return out

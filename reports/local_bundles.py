@@ -1,0 +1,75 @@
+"""Local result bundles as the site shows them: validated, every figure recomputed from raw files.
+
+`report build` trusts a local bundle no more than a submission: it must match the strict
+schema (checked when loading), and each measured mode's figures are recomputed from the
+bundle's raw files by :mod:`recompute` (imported MLPerf Tiny bundles: re-read from the
+`results.txt` they keep). A bundle whose published figure differs from its raw data, or whose
+raw file is missing or malformed, is rejected with the reason; the figures shown are the
+recomputed ones, the rule checks the re-derived ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tinybench.reports.recompute import recompute
+from tinybench.reports.safe_json import Refusal
+from tinybench.reports.submission_layout import division_basis
+
+MAX_BUNDLE_ENTRIES = 1000  # a bundle holds a handful of files
+
+
+@dataclass
+class Verified:
+    result: dict | None  # None: rejected
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _files(folder: Path) -> set[str]:
+    names = set()
+    with os.scandir(folder) as entries:
+        for count, entry in enumerate(entries):
+            if count >= MAX_BUNDLE_ENTRIES:
+                raise Refusal(f"{folder}: more than {MAX_BUNDLE_ENTRIES} entries")
+            if entry.is_file(follow_symlinks=False):
+                names.add(entry.name)
+    return names
+
+
+def verify_bundle(result: dict) -> Verified:
+    """`result` (a loaded, schema-valid bundle with `_bundle`) with recomputed figures, or why not."""
+    folder = Path(result["_bundle"])
+    result = copy.deepcopy(result)
+    result["model"]["division_basis"] = division_basis(result)
+    try:
+        names = _files(folder)
+        if result["target"]["adapter"] == "mlperf-tiny":
+            from tinybench.reports.mlperf_import import verify_imported
+
+            problems = verify_imported(folder, result, names)
+            return Verified(None if problems else result, problems)
+        verified = Verified(result)
+        for mode, block in result["modes"].items():
+            if block["status"] != "measured":
+                block["valid_for_submission"] = False
+                continue
+            outcome = recompute(folder, folder.name, mode, result, names)
+            verified.problems += [f"{file}: {message}" for file, _, message in outcome.problems]
+            verified.notes += outcome.notes
+            if outcome.notes:
+                result.setdefault("_notes", {})[mode] = outcome.notes
+            result["modes"][mode] = outcome.block
+    except Refusal as exc:
+        return Verified(None, [str(exc)])
+    except OSError as exc:
+        return Verified(None, [f"{folder}: cannot be read ({exc.strerror or exc})"])
+    if verified.problems:
+        return Verified(None, verified.problems, verified.notes)
+    measured = [b for b in result["modes"].values() if b["status"] == "measured"]
+    result["valid_for_submission"] = bool(measured) and all(b["valid_for_submission"] for b in measured) \
+        and not result["errors"] and all(b["status"] != "failed" for b in result["modes"].values())
+    return verified

@@ -1,0 +1,256 @@
+"""Every published figure of a mode, recomputed from its raw files; rule checks re-derived.
+
+Used by `submit check` (a submission's mode folder) and by `report build` (a local bundle),
+so both show only figures that the raw data supports:
+
+- performance: window times and counts from `performance_inferences.parquet` (row count per
+  window = the window's iterations; their sum = the window time), throughput per window,
+  median, latency = 1 / median; n, mean, std, min, p50/p90/p99, max and the histogram;
+- accuracy: top-1, per-class and confusion from `(sample_id, label, predicted)` rows whose
+  count equals `samples` (the `correct` column is ignored); AUC from the scores;
+- energy: each window's energy and duration from the sample trace between its timestamp
+  events (`in_window`), the sample rate being one the named instrument supports; µJ per
+  inference, median, average power;
+- spin-up: totals from the phases of each repetition, medians per kind and phase.
+
+A published figure that differs from the recomputed one beyond `REL` is a problem; the
+block returned carries the recomputed figures and re-derived checks only (the submitter's
+`checks` and `valid_for_submission` are never used).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tinybench.reports.bounded_tables import read_csv, read_parquet
+from tinybench.reports.safe_json import Refusal, read_regular
+from tinybench.statistics import PERCENTILE_METHOD, histogram, summarize
+
+REL = 1e-6  # a published figure may differ from the recomputed one by this relative amount (float rounding)
+MIN_WINDOWS, MIN_WINDOW_S, MIN_REPETITIONS = 5, 10.0, 5
+FILES = {"performance": ("performance_windows.csv", "performance_inferences.parquet"),
+         "energy": ("energy_windows.csv", "energy_trace.parquet"), "spinup": ("spinup.csv",),
+         "accuracy": ("accuracy_predictions.csv", "accuracy_scores.csv", "accuracy_detections.csv")}
+
+
+@dataclass
+class Outcome:
+    block: dict
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (file, rule, message)
+    notes: list[str] = field(default_factory=list)  # e.g. a figure that cannot be recomputed here
+
+
+def same(published: object, recomputed: float | None, rel: float = REL) -> bool:
+    if published is None or recomputed is None:
+        return published is None and recomputed is None
+    if isinstance(published, bool) or not isinstance(published, (int, float)) or not math.isfinite(published):
+        return False
+    return abs(published - recomputed) <= rel * max(abs(recomputed), 1e-12) + 1e-12
+
+
+def check(rule: str, passed: bool, detail: str) -> dict:
+    return {"rule": rule, "passed": bool(passed), "detail": detail}
+
+
+def profile_check(result: dict) -> dict:
+    rules = result["rules"]
+    ok = rules["submission"] and rules["name"] != "quick"
+    return check("profile", ok, f"rules profile '{rules['name']}'" + ("" if ok else " is for smoke runs only"))
+
+
+class _Mode:
+    def __init__(self, folder: Path, where: str, mode: str, result: dict, names: set[str]) -> None:
+        self.folder, self.where, self.mode, self.result, self.names = folder, where, mode, result, names
+        self.block = copy.deepcopy(result["modes"][mode])
+        self.out = Outcome(self.block)
+
+    def problem(self, file: str, message: str, rule: str = "samples") -> None:
+        self.out.problems.append((f"{self.where}/{file}", rule, message))
+
+    def compare(self, label: str, published: object, recomputed: float | None, rel: float = REL) -> None:
+        if not same(published, recomputed, rel):
+            self.problem("result.json", f"{label} {published} does not match its raw data ({recomputed})")
+
+    def metric(self, name: str, value: float, unit: str) -> None:
+        metrics = self.block["metrics"]
+        if name in metrics:
+            self.compare(name.replace("_", " "), metrics[name]["value"], value)
+        metrics[name] = {"value": value, "unit": unit}
+
+    def need(self, file: str) -> Path:
+        if file not in self.names:
+            raise Refusal(f"{file}: missing (a {self.mode} result needs it)")
+        return self.folder / file
+
+
+def recompute(folder: Path, where: str, mode: str, result: dict, names: set[str]) -> Outcome:
+    """Recompute one measured mode of `result` from the raw files `names` in `folder`."""
+    job = _Mode(folder, where, mode, result, names)
+    block = job.block
+    if block["status"] != "measured":
+        return job.out
+    unexpected = sorted(set(block["metrics"]) - {"throughput_median", "latency_median", "spinup_cold_median",
+                                                   "spinup_warm_median", "top1", "auc", "car_ap_r40_moderate",
+                                                   "energy_per_inference_median", "power_average"})
+    try:
+        {"performance": _performance, "spinup": _spinup, "accuracy": _accuracy, "energy": _energy}[mode](job)
+    except Refusal as exc:
+        job.problem(str(exc).split(":")[0], str(exc), "samples")
+    for name in unexpected:
+        job.problem("result.json", f"metric {name} cannot be recomputed from raw data")
+    failed = any(not c["passed"] for c in block["checks"])
+    block["valid_for_submission"] = not failed and not job.out.problems
+    return job.out
+
+
+# -- performance ---------------------------------------------------------------------------------------------
+
+def _performance(job: _Mode) -> None:
+    block = job.block
+    rows = read_csv(job.need("performance_windows.csv"), "performance_windows.csv",
+                    {"window": "int", "sample_id": "text", "iterations": "int", "warmup": "int",
+                     "elapsed_s": "float", "throughput_inf_s": "float", "attempts": "int"},
+                    optional=frozenset({"sample_id", "warmup", "throughput_inf_s", "attempts"}))
+    count = len(rows["window"])
+    if list(rows["window"]) != list(range(count)) or np.any(rows["iterations"] < 1) or np.any(rows["elapsed_s"] <= 0):
+        raise Refusal("performance_windows.csv: windows must be numbered 0, 1, … with ≥ 1 iteration and a "
+                      "positive time each")
+    elapsed = rows["elapsed_s"].astype(np.float64)
+    if "performance_inferences.parquet" in job.names:
+        samples = read_parquet(job.folder / "performance_inferences.parquet", "performance_inferences.parquet",
+                               {"window": "int", "latency_ns": "int"})
+        window, ns = samples["window"], samples["latency_ns"]
+        if np.any(ns <= 0) or np.any(window < 0) or np.any(window >= count):
+            raise Refusal("performance_inferences.parquet: latencies must be positive and windows those of "
+                          "performance_windows.csv")
+        per_count = np.bincount(window, minlength=count)
+        if not np.array_equal(per_count, rows["iterations"]):
+            raise Refusal(f"performance_inferences.parquet: {per_count.tolist()[:8]} inferences per window, "
+                          f"the windows declare {rows['iterations'].tolist()[:8]} iterations")
+        summed = np.bincount(window, weights=ns.astype(np.float64), minlength=count) / 1e9
+        if not np.allclose(summed, elapsed, rtol=REL, atol=0):
+            raise Refusal("performance_inferences.parquet: per-inference times do not add up to the window times")
+        seconds = ns / 1e9
+        del ns, window
+        summary = summarize(seconds).scaled(1e3)
+        stats = {"unit": "ms", **summary.to_json(), "percentile_method": PERCENTILE_METHOD,
+                 "histogram_ms": histogram(seconds * 1e3)}
+        published = block.get("per_inference_latency")
+        if published is not None:
+            for key in ("n", "mean", "std", "min", "p50", "p90", "p99", "max"):
+                job.compare(f"per-inference {key}", published.get(key), stats[key])
+            hist = published.get("histogram_ms")
+            if hist is not None and (hist.get("counts") != stats["histogram_ms"]["counts"]
+                                     or hist.get("above", 0) != stats["histogram_ms"]["above"]
+                                     or not all(same(a, b, 1e-5) for a, b in
+                                                zip(hist.get("edges", []), stats["histogram_ms"]["edges"]))
+                                     or len(hist.get("edges", [])) != len(stats["histogram_ms"]["edges"])):
+                job.problem("result.json", "the latency histogram does not match the per-inference times")
+        block["per_inference_latency"] = stats
+    elif block.get("per_inference_latency") is not None:
+        job.problem("result.json", "per-inference statistics without performance_inferences.parquet")
+        block.pop("per_inference_latency")
+    throughput = rows["iterations"] / elapsed
+    if "throughput_inf_s" in rows and not np.allclose(rows["throughput_inf_s"], throughput, rtol=REL, atol=0):
+        job.problem("performance_windows.csv", "a window's throughput is not its iterations ÷ its time")
+    windows = [{"window": i, "sample_id": str(rows["sample_id"][i]) if "sample_id" in rows else "",
+                "iterations": int(rows["iterations"][i]), "warmup": int(rows["warmup"][i]) if "warmup" in rows else 0,
+                "elapsed_s": float(elapsed[i]), "throughput_inf_s": float(throughput[i]),
+                "attempts": int(rows["attempts"][i]) if "attempts" in rows else 1} for i in range(count)]
+    _same_windows(job, block.get("windows"), windows, ("iterations", "elapsed_s", "sample_id"))
+    block["windows"] = windows
+    median = float(np.median(throughput))
+    job.metric("throughput_median", median, "inf/s")
+    job.metric("latency_median", 1e3 / median, "ms")
+    shortest = float(elapsed.min())
+    block["checks"] = [profile_check(job.result),
+                       check("windows", count >= MIN_WINDOWS, f"{count} windows (at least {MIN_WINDOWS} required)"),
+                       check("window_duration", shortest >= MIN_WINDOW_S,
+                             f"shortest window {shortest:.3f} s (each must be ≥ {MIN_WINDOW_S:g} s)")]
+
+
+def _same_windows(job: _Mode, published: list | None, recomputed: list[dict], keys: tuple[str, ...]) -> None:
+    """result.json's copy of the windows must be the raw file's (each fact once; copies identical)."""
+    if published is None:
+        return
+    if len(published) != len(recomputed):
+        job.problem("result.json", f"{len(published)} windows in result.json, {len(recomputed)} in the raw file")
+        return
+    for mine, theirs in zip(recomputed, published):
+        for key in keys:
+            a, b = theirs.get(key), mine[key]
+            equal = same(a, b, 1e-9) if isinstance(b, float) else (a == b and type(a) is type(b))
+            if not equal:
+                job.problem("result.json", f"window {mine['window'] + 1}: {key} {a!r} differs from the raw file "
+                                           f"({b!r})")
+                return
+
+
+# -- spin-up ---------------------------------------------------------------------------------------------------
+
+def _spinup(job: _Mode) -> None:
+    path = job.need("spinup.csv")
+    header = next(csv.reader(io.StringIO(read_regular(path, 4096, "spinup.csv").decode("utf-8", "replace"))), [])
+    phases = [c for c in header if c.endswith("_ms") and c not in ("total_ms",)]
+    columns = {"kind": "text", "repetition": "int", "total_ms": "float", **{c: "float?" for c in phases}}
+    rows = read_csv(path, "spinup.csv", columns)
+    kinds = rows["kind"]
+    if not set(kinds) <= {"cold", "warm"}:
+        raise Refusal("spinup.csv: kind must be cold or warm")
+    parts = [c for c in phases if c != "runtime_import_ms"]
+    block, metrics, medians, counts = job.block, job.block["metrics"], {}, {}
+    for kind in ("cold", "warm"):
+        mask = kinds == kind
+        if not mask.any():
+            if f"spinup_{kind}_median" in metrics:
+                job.problem("result.json", f"{kind} spin-up published without {kind} repetitions in spinup.csv")
+                metrics.pop(f"spinup_{kind}_median")
+            continue
+        counts[kind] = int(mask.sum())
+        total = np.zeros(counts[kind])
+        for column in parts:
+            values = rows[column][mask]
+            if np.isnan(values).any():
+                if not np.isnan(values).all():
+                    raise Refusal(f"spinup.csv: {column} is missing in some {kind} repetitions")
+                continue
+            if np.any(values < 0):
+                raise Refusal(f"spinup.csv: negative {column}")
+            total += values
+        if not np.allclose(rows["total_ms"][mask], total, rtol=1e-9, atol=1e-9):
+            raise Refusal(f"spinup.csv: a {kind} total is not the sum of its phases")
+        medians[kind] = {c[:-3]: float(np.median(rows[c][mask])) for c in phases + ["total_ms"]
+                         if not np.isnan(rows[c][mask]).any()}
+        job.metric(f"spinup_{kind}_median", float(np.median(rows["total_ms"][mask])), "ms")
+    published = block.get("phases_median_ms")
+    if published is not None:
+        for kind, values in medians.items():
+            for phase, value in values.items():
+                job.compare(f"{kind} {phase} median", published.get(kind, {}).get(phase), value)
+    block["phases_median_ms"] = medians
+    block["repetitions"] = counts
+    block["checks"] = [profile_check(job.result),
+                       check("repetitions", all(n >= MIN_REPETITIONS for n in counts.values()),
+                             ", ".join(f"{n} {k}" for k, n in counts.items())
+                             + f" (at least {MIN_REPETITIONS} each)")]
+
+
+# -- accuracy and energy live in recompute_quality (kept apart to keep modules small) -------------------------
+
+def _accuracy(job: _Mode) -> None:
+    from tinybench.reports.recompute_quality import accuracy
+
+    accuracy(job)
+
+
+def _energy(job: _Mode) -> None:
+    from tinybench.reports.recompute_quality import energy
+
+    energy(job)
