@@ -195,16 +195,14 @@ class IfmapReuse:
         s = self.op.stream
         return isinstance(s, RolledStream) and s.rows >= s.w and self.dataflow in ("os", "ws")
 
-    _CHUNK = 4  # blocks whose groups are built together (a sweep touches few of many blocks) ...
-    _ALL_BLOCKS = 256  # ... or all of them at once when there are at most this many
+    _CHUNK = 4  # blocks whose groups are built together (a sweep touches few of many blocks)
 
     def _groups(self, block: int) -> tuple[np.ndarray, ...]:
         """(A, L, copy positions at index 0, copy valid from, copy valid to (inclusive), linear
         throughout, linear from, linear to, first row, column) of block ``block``'s groups."""
         cache = self.__dict__.setdefault("_group_cache", {})
         if block not in cache:
-            blocks = self.op.stream.blocks
-            chunk = blocks if blocks <= self._ALL_BLOCKS else self._CHUNK
+            blocks, chunk = self.op.stream.blocks, self._CHUNK
             first = block - block % chunk
             stop = min(blocks, first + chunk)
             per_block, arrays = self._build_groups(first, stop)

@@ -93,10 +93,10 @@ class _Window:
     def holds_any(self, sets: list[int]) -> bool:
         return any((s - self.w) % self.n < self.a for s in sets)
 
-    def reach_copies(self, reuse: IfmapReuse, g: int, c: int, row: int) -> None:
-        """The array demands word (g, c) at ``row``: refill until a copy of it is in the window."""
+    def reach_sets(self, sets: list[int], row: int) -> None:
+        """The array demands a word held by any of ``sets`` at ``row``: refill until one is in the window."""
         shifts = min(0 if dist < self.a else -((self.a - 1 - dist) // self.p)
-                     for dist in ((s - self.w) % self.n for s in reuse.copy_sets_of(g, c)))
+                     for dist in ((s - self.w) % self.n for s in sets))
         self.w = (self.w + shifts * self.p) % self.n
         self.rows.extend([row] * shifts)
 
@@ -196,14 +196,17 @@ def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycle
                     first = reuse.first_word(b, pos, stop)  # often the miss: test it alone first
                     if first is None:
                         break
-                    if not win.holds_any(reuse.copy_sets_of(*stream.element_at(first))):
-                        miss = first
-                    else:
+                    g, c = stream.element_at(first)
+                    copies = reuse.copy_sets_of(g, c)
+                    if win.holds_any(copies):
                         miss = reuse.first_miss(b, pos, stop, *reuse.window_positions(win.w, a, n))
                         if miss is None:
                             break
-                    g, c = stream.element_at(miss)
-                    win.reach_copies(reuse, g, c, base + (g - top) + c)
+                        g, c = stream.element_at(miss)
+                        copies = reuse.copy_sets_of(g, c)
+                    else:
+                        miss = first
+                    win.reach_sets(copies, base + (g - top) + c)
                     pos = miss + 1
                     here = bisect_right(starts, pos) - 1
                     if win.holds(here) and (last - win.w) % n < a and (last - win.w) % n >= (here - win.w) % n:
