@@ -146,7 +146,7 @@ def simulate_memory(m: int, k: int, n: int, rows: int, cols: int, dataflow: str,
         bufs[name] = buf = ReadBuffer(size, bw, op.stream.real, op.stream.size)
         reuse = None
         if name == "ifmap" and conv is not None and conv.has_copies:
-            reuse = IfmapReuse(conv, op, dataflow, buf.set_words)
+            reuse = IfmapReuse(conv, op, dataflow, buf.set_words, max(1, buf.step))
         events[name] = refill_rows(op, buf, folds, L, reuse)
     chains = {name: buf.refill_lines + 1 for name, buf in bufs.items()}
     done = {name: [-1] for name in bufs}
