@@ -119,20 +119,6 @@ class IfmapReuse:
     def set_start_list(self) -> list[int]:
         return self.set_starts.tolist()
 
-    def first_word(self, block: int, start: int, stop: int) -> int | None:
-        """Position of block ``block``'s first real word in [start, stop) (rolled stream)."""
-        st = self.op.stream
-        top_row, wb = block * st.h, st.block_width(block)
-        d = max(st.diag_of(start), top_row)
-        for dd in (d, d + 1):
-            g_hi, g_lo = min(top_row + st.h - 1, dd), max(top_row, dd - wb + 1)
-            top = min(dd, st.rows - 1)
-            g = min(g_hi, st.diag_start(dd) + top - start) if dd == d else g_hi
-            if g >= g_lo:
-                pos = st.diag_start(dd) + top - g
-                return pos if pos < stop else None
-        return None
-
     @cached_property
     def _copy_steps(self) -> list[list[tuple[int, int, int]]]:
         """Per tap: (row step, column step, window-index step) to each tap that can hold a copy."""
@@ -281,8 +267,7 @@ class IfmapReuse:
         first_odd = None
         if not steady.all():  # words near the stack's ends: one by one, exact positions
             odd = np.flatnonzero(~steady)
-            first_odd = self._first_miss_odd(g0[odd], col[odd], length[odd], ok_lo[odd], ok_hi[odd],
-                                             start, stop, lo, hi)
+            first_odd = self._first_miss_odd(block, start, stop, lo, hi)
             t_first = np.maximum(t_first, ok_lo)
             t_last = np.minimum(t_last, ok_hi)
             live = t_first <= t_last
@@ -322,20 +307,33 @@ class IfmapReuse:
         missing = np.flatnonzero(~self.held(g, c, lo, hi))
         return int(self.op.stream.pos(int(g[missing[0]]), int(c[missing[0]]))) if len(missing) else None
 
-    def _first_miss_odd(self, g0: np.ndarray, col: np.ndarray, length: np.ndarray, ok_lo: np.ndarray,
-                        ok_hi: np.ndarray, start: int, stop: int, lo: int, hi: int) -> int | None:
-        """First miss among the words of these groups outside their linear range [ok_lo, ok_hi]."""
-        t = np.arange(int(length.max()))
-        keep = ((t[None, :] < length[:, None]) & ((t[None, :] < ok_lo[:, None]) | (t[None, :] > ok_hi[:, None]))).ravel()
-        g = (g0[:, None] + t[None, :]).ravel()[keep]
-        c = np.repeat(col, len(t))[keep]
-        d = g + c
-        pos = self._diag_starts[d] + np.minimum(d, self.op.stream.rows - 1) - g
+    def _odd_words(self, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Block ``block``'s words off the linear diagonals (theirs or a copy's): positions, copy
+        positions, copy exists (cached: a sweep asks again and again)."""
+        cache = self.__dict__.setdefault("_odd_cache", {})
+        if block not in cache:
+            _, length, _, _, _, steady, ok_lo, ok_hi, g0, col = self._groups(block)
+            odd = np.flatnonzero(~steady)
+            g0, col, length, ok_lo, ok_hi = g0[odd], col[odd], length[odd], ok_lo[odd], ok_hi[odd]
+            t = np.arange(int(length.max()))
+            keep = ((t[None, :] < length[:, None]) & ((t[None, :] < ok_lo[:, None]) | (t[None, :] > ok_hi[:, None])))
+            g = (g0[:, None] + t[None, :]).ravel()[keep.ravel()]
+            c = np.repeat(col, len(t))[keep.ravel()]
+            d = g + c
+            pos = self._diag_starts[d] + np.minimum(d, self.op.stream.rows - 1) - g
+            copies, exists = self.copy_positions(g, c)
+            cache[block] = (pos, copies, exists)
+        return cache[block]
+
+    def _first_miss_odd(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
+        """First miss among the block's words off the linear diagonals."""
+        pos, copies, exists = self._odd_words(block)
         inside = (pos >= start) & (pos < stop)
         if not inside.any():
             return None
-        missing = ~self.held(g[inside], c[inside], lo, hi)
-        return int(pos[inside][missing].min()) if missing.any() else None
+        size = self.op.stream.size
+        held = (exists[inside] & ((copies[inside] - lo) % size < (hi - lo) % size)).any(axis=1)
+        return int(pos[inside][~held].min()) if not held.all() else None
 
     def words_of_rows(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Row-major stream: rows first..first+count−1 in demand order (last row first)."""

@@ -178,10 +178,14 @@ def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycle
         if reuse is None:
             win.reach(head, base)
             s = head + a - (head - win.w) % n  # first set past the window's end
-            while s <= tail:
-                d = stream.first_diagonal_at(b, s * e)
-                win.reach(s, base + (d if d is not None else 0))
-                s += p
+            while s <= tail:  # the block's first word in set s or later: its set, its row
+                pos = stream.first_word_at(b, stream.position_of_real(s * e))
+                if pos is None:
+                    break
+                g, c = stream.element_at(pos)
+                s = stream.real_index(pos) // e
+                win.reach(s, base + g - b * stream.h + c)
+                s += a - (s - win.w) % n
         else:
             s, top = head, b * stream.h
             while s <= tail:
@@ -193,7 +197,7 @@ def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycle
                 pos = starts[s]
                 stop = starts[last + 1] if last + 1 < len(starts) else stream.size
                 while True:
-                    first = reuse.first_word(b, pos, stop)  # often the miss: test it alone first
+                    first = stream.first_word_at(b, pos, stop)  # often the miss: test it alone first
                     if first is None:
                         break
                     g, c = stream.element_at(first)
