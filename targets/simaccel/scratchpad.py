@@ -16,6 +16,19 @@ partly filled line is drained as a full one (DRAM writes ≥ words written). Rem
 drain after the last row.
 
 Each demand row stalls by the largest of its ifmap, filter and ofmap stalls.
+
+**Scope and exactness.** This is SCALE-Sim 3.0.0 in user-bandwidth mode with one bank per
+read buffer, no Ramulator, no custom layouts, no sparsity, and the same bandwidth on the
+three ports. Every figure (SRAM and DRAM accesses per operand, stall cycles, total cycles
+with and without the fill) equals SCALE-Sim's on all 576 layer cases the tests keep and on
+the other models and arrays compared (ic02, ad01, det01 on 32×32, 128×128, 12×20, 4×16).
+Not reproduced: SCALE-Sim's default CALC mode (unlimited bandwidth; its read buffers count
+distinct words per 1/100-buffer set and never stall) — a different memory model, and
+tinybench always has a bandwidth; fractional bandwidths (SCALE-Sim needs whole words per
+cycle; tinybench applies the same formulas with fractional line widths, with no SCALE-Sim
+figure to compare). The walk is exact by construction where SCALE-Sim's order of demands
+is followed; its cost grows with refills and, for convolution inputs, with the folds whose
+sets leave the window (numpy over groups of words, never over the whole stream).
 Totals: SCALE-Sim's "Total Cycles" = rows − 1 + stalls; its "Total Cycles (incl.
 prefetch)" = last drain cycle + max(first-fill lines); tinybench counts cycles, one more.
 """
