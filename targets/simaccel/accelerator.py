@@ -49,10 +49,10 @@ class Accelerator:
     source: str = ""
 
     def to_json(self) -> dict:
+        """The description as JSON values (lists, not tuples: the result schema checks types)."""
         from dataclasses import asdict
 
-        # lists, not tuples: result.json is validated as built, before JSON turns tuples into lists
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
 
 
 SCHEMA = {
