@@ -142,6 +142,13 @@ class Lpm01aServer:
                 data = data.replace(b"buff 00%", f"buff {fill:02d}%".encode("ascii"))
             if len(self._pending) + len(data) > self.options.buffer_bytes:
                 self._flush()  # hand the pty what it takes before anything is lost
+                # On the virtual clock no time passes while the host reads, so the instrument cannot
+                # fall behind: wait for the pty to take the bytes instead of losing them.
+                while self.clock.virtual and self._pending and \
+                        len(self._pending) + len(data) > self.options.buffer_bytes:
+                    if not select.select([], [self.master], [], 5.0)[1]:
+                        break  # the host stopped reading altogether: lose bytes as the instrument would
+                    self._flush()
             room = self.options.buffer_bytes - len(self._pending)
             self._pending += data[:max(room, 0)]  # beyond the buffer, bytes are lost
             self._queued_total += len(data)

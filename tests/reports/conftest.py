@@ -133,16 +133,16 @@ def serial_submission(tmp_path_factory, reference_dir) -> Built:
     data = kws_dataset(root / "data", reference_dir)
     emulators = []
     try:
-        dut = Emulator(env, "dut", "-w", "kws01", "--model", "reference")
+        dut = Emulator(env, "dut", "-w", "kws01", "--model", "reference", "--time-scale", "0")
         emulators.append(dut)
         proc = tb("run", "-t", "serial", "-O", f"port={dut.info['pty']}", "-w", "kws01", "--model", "reference",
                   "--no-download", "-m", "performance,accuracy", "--data", str(data), "--out", str(root / "results"),
                   env=env)
         assert proc.returncode == 0, proc.stderr
-        lpm = Emulator(env, "lpm01a")
+        lpm = Emulator(env, "lpm01a", "--time-scale", "0")  # one virtual clock for monitor and board
         emulators.append(lpm)
         board = Emulator(env, "dut", "-w", "kws01", "--model", "reference", "--mode", "energy", "--interface-board",
-                         "--monitor-socket", lpm.info["dut-socket"])
+                         "--monitor-socket", lpm.info["dut-socket"], "--time-scale", "0")
         emulators.append(board)
         proc = tb("run", "-t", "serial", "-O", f"interface_port={board.info['pty']}", "-w", "kws01", "--model",
                   "reference", "--no-download", "-m", "energy", "--power", "lpm01a", "-P", f"port={lpm.info['pty']}",
