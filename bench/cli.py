@@ -10,6 +10,7 @@ import click
 
 from tinybench import __version__
 from tinybench.errors import TinybenchError
+from tinybench.lab_cli import lab as lab_group, place_options
 
 EXIT_FAILURE = 1  # a measurement failed
 EXIT_USAGE = 2  # bad input: the message says what to fix
@@ -43,13 +44,16 @@ def cli() -> None:
 
 
 @cli.command()
+@place_options
 @click.option("--target", "-t", default="host", show_default=True, help="Target adapter (see `tinybench targets list`).")
-@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01", show_default=True,
+@click.option("--workload", "-w", "workloads", default="vww01,kws01,ic01,ic02,ad01,det01,sww01", show_default=True,
               help="Comma-separated workload ids (see `tinybench workloads list`).")
 @click.option("--mode", "-m", "modes", default="performance,spinup", show_default=True,
-              help="Comma-separated modes: performance, spinup, accuracy, energy.")
+              help="Comma-separated modes: performance, spinup, accuracy, energy; stream (sww01: detections, "
+                   "duty cycle and power over a long wav, --data TRUTH.json or a synthetic stream).")
 @click.option("--model", default="builtin", show_default=True,
-              help="builtin (untrained, offline), reference (official MLPerf Tiny model) or a .tflite PATH.")
+              help="builtin (untrained, offline), reference (official MLPerf Tiny model) or a .tflite PATH. "
+                   "On a device (serial) it declares what the device runs: no file is needed on the host.")
 @click.option("--data", type=click.Path(path_type=Path), default=None,
               help="Labelled dataset folder (EEMBC y_labels.csv + .bin, or the raw format: CIFAR-10, Speech "
                    "Commands, image folders, ad01 spectrograms). Needed for accuracy; performance then uses its "
@@ -66,21 +70,27 @@ def cli() -> None:
 @click.option("--accel", default=None, help="simaccel: accelerator preset (mcu-npu, edge-npu) or TOML path.")
 @click.option("--threads", type=int, default=None, help="host: interpreter threads (default 1).")
 @click.option("--xnnpack/--no-xnnpack", default=None, help="host: use LiteRT's XNNPACK delegate (default on).")
+@click.option("--cpu", default=None, help="host: pin the run to these CPUs, e.g. 1 or 2,3 (steadier timing).")
 @click.option("--target-option", "-O", "target_options", multiple=True, metavar="KEY=VALUE",
               help="Any adapter option, e.g. -O threads=2 (repeatable).")
 @click.option("--power", default=None,
               help="Power monitor for energy mode: lpm01a, joulescope, rapl (host default: rapl).")
 @click.option("--power-option", "-P", "power_options", multiple=True, metavar="KEY=VALUE",
               help="Power-monitor option, e.g. -P port=/dev/ttyACM1 -P voltage_v=1.8 (repeatable).")
+@click.option("--kitti-ap", "kitti_ap_method", type=click.Choice(["devkit", "exact"]), default="devkit", show_default=True,
+              help="det01 accuracy: devkit = the official KITTI devkit's AP (what published tables print); exact = "
+                   "the same ignore rules over the exact precision/recall curve (not valid for submission).")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write a standalone report.html (inline CSS/JS) into each bundle.")
+@click.option("--sww-frontend", type=click.Choice(["firmware", "training"]), default="firmware", show_default=True,
+              help="sww01 stream mode: the reference firmware's LFBE arithmetic, or the reference training code's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def run(target: str, workloads: str, modes: str, model: str, data: Path | None, split: str, no_download: bool,
         out_dir: Path, quick: bool,
         windows: int | None, min_window_s: float | None, port: str | None, baud: str | None, accel: str | None,
-        threads: int | None, xnnpack: bool | None,
-        target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], with_report: bool,
-        as_json: bool) -> None:
+        threads: int | None, xnnpack: bool | None, cpu: str | None,
+        target_options: tuple[str, ...], power: str | None, power_options: tuple[str, ...], kitti_ap_method: str,
+        with_report: bool, sww_frontend: str, as_json: bool) -> None:
     """Benchmark workloads on a target and write one result bundle per workload.
 
     Performance follows the MLPerf Tiny single-stream rule: 5 windows of at least 10 s,
@@ -102,6 +112,8 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         options["threads"] = threads
     if xnnpack is not None:
         options["xnnpack"] = xnnpack
+    if cpu is not None:
+        options["cpu"] = cpu
     workload_ids = _split(workloads)
     if not workload_ids:
         raise TinybenchError("no workload selected", hint="e.g. --workload kws01")
@@ -109,6 +121,8 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
         target=target, workloads=workload_ids, modes=_split(modes), model=model, out_dir=out_dir,
         rules=resolve_profile(quick, windows, min_window_s), target_options=options, data=data, split=split,
         download=not no_download, power=power, power_options=_key_values(power_options, "--power-option"),
+        kitti_ap_method=kitti_ap_method,
+        stream_frontend=sww_frontend,
     )
     try:
         with RichProgressReporter() as progress:
@@ -123,6 +137,10 @@ def run(target: str, workloads: str, modes: str, model: str, data: Path | None, 
             stderr.print(f"report: {path}")
     if as_json:
         click.echo(json.dumps([dict(r.result, bundle=str(r.bundle)) for r in results], indent=2))
+        from tinybench.stability import console_lines  # stability warnings still reach the terminal
+
+        for line in (line for r in results for line in console_lines(r.result)):
+            stderr.print(line, markup=False, highlight=False)
     else:
         print_summary(results, stderr if as_json else _stdout_console())
     if any(r.failed for r in results):
@@ -308,7 +326,7 @@ def models_verify() -> None:
 
 @cli.group()
 def data() -> None:
-    """Datasets: conversion to the EEMBC format."""
+    """Datasets: conversion to the EEMBC format; the sww01 long stream (build-sww)."""
 
 
 @data.command("export-eembc")
@@ -486,10 +504,13 @@ def emulate() -> None:
 @click.option("--cycles-per-mac", type=float, default=2.0, show_default=True, help="Cycle model: cycles per MAC.")
 @click.option("--boot-ms", type=float, default=None, help="Cycle model: reset → m-init-done time (default ~50 ms).")
 @click.option("--line-rate", type=int, default=0, help="Pace the link like a UART at this baud (0: unlimited).")
-@click.option("--time-scale", type=float, default=0.0, show_default=True,
-              help="1: inferences take real time; 0: only the device clock advances.")
+@click.option("--time-scale", type=float, default=1.0, show_default=True,
+              help="1: real time, as a board runs; 0: a virtual clock for fast tests (shared with "
+                   "`emulate lpm01a --time-scale 0`).")
 @click.option("--timer-start", type=int, default=0, help="Start value of the 32-bit µs timer (test wrap-around).")
 @click.option("--model-id", default=None, help="Model id that `profile` announces (fault: wrong firmware).")
+@click.option("--vendor", default="tinybench-emulator", show_default=True,
+              help="Vendor string of `name` (the reference firmware says 'unspecified').")
 @click.option("--reset-after", type=int, default=None, help="Fault: reboot when command N arrives.")
 @click.option("--stall-after", type=int, default=None, help="Fault: stop answering after N commands.")
 @click.option("--garbage-after", type=int, default=None, help="Fault: garbage bytes inside the reply to command N.")
@@ -504,13 +525,14 @@ def emulate() -> None:
               help="Count faults only on commands starting with this word (e.g. infer, db).")
 def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_per_mac: float,
                 boot_ms: float | None, line_rate: int,
-                time_scale: float, timer_start: int, model_id: str | None, reset_after: int | None,
+                time_scale: float, timer_start: int, model_id: str | None, vendor: str, reset_after: int | None,
                 stall_after: int | None, garbage_after: int | None, tx_corrupt_rate: float, rx_drop_rate: float,
                 seed: int, monitor_socket: str | None, interface_board: bool, fault_command: str | None) -> None:
     """A MLPerf Tiny reference firmware on a pseudo-terminal; prints `pty: PATH` and `pid: PID`.
 
-    The model runs in the TFLite Micro interpreter (the `tflm` extra); the device timer
-    follows a cycle model, so reported times are deterministic. `kill -HUP PID` resets it.
+    The model runs in the TFLite Micro interpreter (the `tflm` extra); the device follows a
+    cycle model, so reported times are deterministic. It runs in real time by default, as a
+    board does (`--time-scale 0`: a virtual clock for fast tests). `kill -HUP PID` resets it.
     Connect with: tinybench run --target serial -O port=PATH -w WORKLOAD
     """
     from tinybench.targets.emulators.cycle_model import CycleModel
@@ -522,12 +544,23 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
         cycle_model = CycleModel(clock_hz=clock_mhz * 1e6, cycles_per_mac=cycles_per_mac, **extra)
     except ValueError as exc:
         raise TinybenchError(f"invalid cycle model: {exc}") from exc
-    serve(EmulatorOptions(
-        workload=workload, model=model, energy_mode=mode == "energy", cycle_model=cycle_model,
-        faults=FaultPlan(tx_corrupt_rate, rx_drop_rate, reset_after, stall_after, garbage_after, seed, fault_command),
-        line_rate_baud=line_rate, time_scale=time_scale, timer_start_us=timer_start, model_id=model_id,
-        interface_board=interface_board, monitor_socket=monitor_socket,
-    ))
+    from tinybench.targets.emulators.emulator_clock import clock_kind
+    from tinybench.targets.emulators.monitor_link import MonitorLinkError
+
+    try:
+        clock_kind(time_scale)
+    except ValueError as exc:
+        raise TinybenchError(str(exc)) from exc
+    try:
+        serve(EmulatorOptions(
+            workload=workload, model=model, energy_mode=mode == "energy", cycle_model=cycle_model,
+            faults=FaultPlan(tx_corrupt_rate, rx_drop_rate, reset_after, stall_after, garbage_after, seed,
+                             fault_command),
+            line_rate_baud=line_rate, time_scale=time_scale, timer_start_us=timer_start, model_id=model_id,
+            vendor=vendor, interface_board=interface_board, monitor_socket=monitor_socket,
+        ))
+    except MonitorLinkError as exc:
+        raise TinybenchError(str(exc)) from exc
 
 
 @emulate.command("lpm01a")
@@ -535,22 +568,55 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
 @click.option("--active-ma", type=float, default=10.0, show_default=True,
               help="Power model: DUT current while inferring (mA).")
 @click.option("--dut-socket", default=None, help="Where to listen for the DUT emulator (default: a temporary path).")
+@click.option("--time-scale", type=float, default=1.0, show_default=True,
+              help="1: stream in real time, as the instrument; 0: follow the DUT emulator's virtual clock "
+                   "(start it with --time-scale 0 too).")
+@click.option("--buffer-bytes", type=click.IntRange(256, 1 << 24), default=4096, show_default=True,
+              help="Instrument output buffer: when the host stops reading and it fills, bytes are lost.")
+@click.option("--log-events", is_flag=True, help="Print each event line on stdout when it is written (tests).")
 @click.option("--no-ack", default=None, help="Fault: never acknowledge this command (first word, or 'all').")
 @click.option("--malformed-after", type=int, default=None, help="Fault: one malformed sample line after N samples.")
 @click.option("--skip-event", type=int, default=None, help="Fault: number event N as N+1 (non-consecutive).")
-def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, no_ack: str | None,
-                   malformed_after: int | None, skip_event: int | None) -> None:
+@click.option("--miss-pulse", type=int, default=None, help="Fault: never see the Nth timestamp pulse.")
+@click.option("--garbage-after-event", type=int, default=None, help="Fault: a burst of malformed lines after event N.")
+@click.option("--stop-after-event", type=int, default=None, help="Fault: the stream stops for good after event N.")
+def emulate_lpm01a(idle_ma: float, active_ma: float, dut_socket: str | None, time_scale: float, buffer_bytes: int,
+                   log_events: bool, no_ack: str | None, malformed_after: int | None, skip_event: int | None,
+                   miss_pulse: int | None, garbage_after_event: int | None, stop_after_event: int | None) -> None:
     """An ST X-NUCLEO-LPM01A power monitor on a pseudo-terminal; prints `pty:`, `pid:`, `dut-socket:`.
 
-    Energy samples come from a power model (supply voltage × idle or active current) along the
-    emulated DUT's clock; start the DUT with `tinybench emulate dut --mode energy
-    --monitor-socket <dut-socket>`.
+    After `start` it streams energy samples at the configured rate until `stop`, whatever
+    the DUT does. Their values follow a power model (supply voltage × idle or active
+    current) of an emulated DUT: start it with `tinybench emulate dut --mode energy
+    --monitor-socket <dut-socket>`; its timestamp pulses become `event N ris` lines.
     """
-    from tinybench.targets.emulators.lpm01a_emulator import MonitorFaults, PowerModel, serve
+    from tinybench.targets.emulators.emulator_clock import clock_kind
+    from tinybench.targets.emulators.lpm01a_emulator import MonitorFaults, PowerModel
+    from tinybench.targets.emulators.lpm01a_server import ServerOptions, serve
 
     if idle_ma < 0 or active_ma < 0:
         raise TinybenchError("currents must not be negative")
-    serve(PowerModel(idle_ma, active_ma), MonitorFaults(no_ack, malformed_after, skip_event), dut_socket)
+    try:
+        kind = clock_kind(time_scale)
+    except ValueError as exc:
+        raise TinybenchError(str(exc)) from exc
+    faults = MonitorFaults(no_ack, malformed_after, skip_event, miss_pulse, garbage_after_event, stop_after_event)
+    serve(ServerOptions(PowerModel(idle_ma, active_ma), faults, dut_socket, kind, buffer_bytes, log_events))
+
+
+from tinybench.compare_cli import compare_command  # noqa: E402 - commands kept in their own modules
+from tinybench.system_cli import system  # noqa: E402
+
+cli.add_command(compare_command)
+cli.add_command(system)
+
+
+cli.add_command(lab_group)
+
+
+from tinybench.sww_cli import build_sww  # noqa: E402  (sww01 stream builder, its own module)
+
+data.add_command(build_sww)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from tinybench.reports.safe_text import for_terminal
 from tinybench.runner import WorkloadResult
+from tinybench.stability import console_lines as stability_lines
 
 stderr = Console(stderr=True)
 MLPERF_NAMES = {"kws01": "kws", "vww01": "vww", "ic01": "ic", "ic02": "ic2", "ad01": "ad"}  # submittable workloads
@@ -95,6 +96,13 @@ def mode_summary(mode: str, block: dict) -> str:
         verdict = "meets" if target["met"] else "misses"
         unread = f", {block['unreadable']} unreadable" if block["unreadable"] else ""
         return f"{shown} over {block['samples']} samples{unread} ({verdict} the {target['minimum']:g} target)"
+    if mode == "stream":
+        scores = (f"{m['true_positives']['value']:.0f} TP / {m['false_negatives']['value']:.0f} FN / "
+                  f"{m['false_positives']['value']:.0f} FP; " if "true_positives" in m else "not scored (untrained); ")
+        power = f"; {_fmt(m['power_average']['value'], 'mW')}" if "power_average" in m else ""
+        return (f"{scores}duty cycle {m['duty_cycle']['value']:.4g} ({_fmt(m['processing_time_mean']['value'], 'ms')} "
+                f"per {m['period_mean']['value']:.3g}-ms frame), {_fmt(m['throughput']['value'], 'inf/s')}; "
+                f"real-time factor {m['real_time_factor']['value']:.3g}{power}")
     return ", ".join(f"{k} {_fmt(v['value'], v['unit'])}" for k, v in m.items())
 
 
@@ -141,7 +149,8 @@ def print_summary(results: list[WorkloadResult], console: Console) -> None:
         model = res.result["model"]
         needs = submission_needs(res.result)
         untrained = ", untrained weights" if not model["trained"] else ""
-        facts = f"({model['division']} division, {model['source']} model{untrained})"
+        basis = ", declared by the submitter" if model.get("division_basis") == "declared" else ""
+        facts = f"({model['division']} division{basis}, {model['source']} model{untrained})"
         if needs:
             console.print(Text(for_terminal(f"{res.workload}: ready for submission: no {facts}; still needed:")))
             for need in needs:
@@ -149,4 +158,6 @@ def print_summary(results: list[WorkloadResult], console: Console) -> None:
         else:
             console.print(Text(for_terminal(f"{res.workload}: ready for submission: yes {facts} — "
                                             "check the packed archive with `tinybench submit check`")))
+        for line in stability_lines(res.result):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
         console.print(Text(for_terminal(f"    bundle: {res.bundle}")), soft_wrap=True)

@@ -4,7 +4,7 @@ Sample streams (`main.py:print_energy_results`): the events must be consecutive
 integers; the **last two** events delimit the timed region; E = Σ samples[i0:i1],
 t = (i1 − i0) / rate, E/inference = E / N, P = E / t; no idle subtraction. Energy
 counters (RAPL): E = end − start per counter (adding the counter's range once when it
-wrapped), over the window's own duration.
+wrapped), over the time between the two reads.
 """
 
 from __future__ import annotations
@@ -61,4 +61,6 @@ def counter_window_energy(capture: CounterCapture, duration_s: float) -> WindowE
         if delta < 0:
             problems.append(f"{name}: counter went from {start} to {end}, beyond one wrap of {top}")
         total_uj += delta
-    return WindowEnergy(total_uj / 1e6 if not problems else None, duration_s, problems)
+    # The counter covers the time between its two reads: power is averaged over that, not over the
+    # target's shorter timed region.
+    return WindowEnergy(total_uj / 1e6 if not problems else None, capture.elapsed_s or duration_s, problems)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinybench import __version__, environment
+from tinybench import __version__, environment, stability
 from tinybench.bundle import BundleWriter
 from tinybench.errors import DatasetError, TargetError, TinybenchError, UnknownNameError
 from tinybench.modes import MODES
@@ -28,14 +28,14 @@ from tinybench.modes.spinup import run_spinup
 from tinybench.progress import NullProgress, Progress
 from tinybench.result_schema import SCHEMA_ID
 from tinybench.rules import RulesProfile
-from tinybench.targets import create_target
+from tinybench.targets import TARGETS, create_target
 from tinybench.targets.contract import Capability, ModelInput, Target
 from tinybench.targets.power import create_monitor
 from tinybench.targets.power.contract import MonitorError, MonitorInfo, MonitorUnavailable, PowerMonitor
 from tinybench.workloads import get_workload
 from tinybench.workloads.datasets import Dataset, Sample, open_dataset
 from tinybench.workloads.model_artifact import ModelArtifact
-from tinybench.workloads.model_choice import resolve_model
+from tinybench.workloads.model_choice import DeclaredModel, declare_model, resolve_model
 from tinybench.workloads.spec import Workload
 from tinybench.workloads.synthetic import SyntheticDataset
 
@@ -54,6 +54,8 @@ class RunPlan:
     download: bool = True  # fetch a missing reference model from its pinned URL
     power: str | None = None  # power monitor for energy mode (default: the target's own, if any)
     power_options: dict = field(default_factory=dict)
+    kitti_ap_method: str = "devkit"  # det01 accuracy: "devkit" (published numbers) or "exact" (the curve)
+    stream_frontend: str = "firmware"  # sww01 stream mode: firmware or training arithmetic
 
 
 @dataclass
@@ -71,7 +73,7 @@ TIMING_MODES = ("performance", "spinup", "energy")
 @dataclass
 class WorkloadJob:
     workload: Workload
-    model: ModelArtifact
+    model: ModelArtifact | DeclaredModel
     dataset: Dataset | None
     samples: list[Sample]  # inputs of the timing modes (empty if none is requested)
     samples_facts: dict
@@ -99,7 +101,7 @@ def new_run_id(target: str, workload: str) -> str:
 
 def open_energy_source(plan: RunPlan, target: Target) -> EnergySource:
     """Open the power monitor for energy mode; an absent instrument is a reason, a faulty one an error."""
-    if "energy" not in plan.modes:
+    if "energy" not in plan.modes and "stream" not in plan.modes:
         return EnergySource()
     if Capability.ENERGY not in target.capabilities:
         return EnergySource(unavailable=f"target '{target.name}' cannot be measured by a power monitor")
@@ -135,9 +137,12 @@ def prepare(plan: RunPlan) -> tuple[Target, list[WorkloadJob]]:
     if "accuracy" in plan.modes and plan.data is None:
         raise TinybenchError("accuracy mode needs a labelled dataset", hint="pass --data DIR")
     jobs = []
+    declared = TARGETS.get(plan.target).runs_flashed_model  # the device runs its own model: --model declares it
     for workload_id in plan.workloads:
         workload = get_workload(workload_id)
-        model = resolve_model(plan.model, workload, download=plan.download)
+        check_stream_modes(workload, plan.modes)
+        model = declare_model(plan.model, workload) if declared else resolve_model(plan.model, workload,
+                                                                                   download=plan.download)
         if "accuracy" in plan.modes and not model.trained:
             raise TinybenchError(
                 f"accuracy of the built-in {workload.id} model would be meaningless: its weights are untrained",
@@ -203,7 +208,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
         started = time.perf_counter()
         try:
             target.prepare_mode(mode)
-            if not load_phases and mode in ("performance", "accuracy", "energy"):
+            if not load_phases and mode in ("performance", "accuracy", "energy", "stream"):
                 report = target.load(model)
                 load_phases = dict(report.phases_s)
                 memory.update(report.memory_bytes)
@@ -239,7 +244,7 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
             "capabilities": sorted(c.value for c in target.capabilities),
         },
         "workload": workload.summary(),
-        "model": model.facts(),
+        "model": {**model.facts(), "division_basis": "declared" if target.runs_flashed_model else "verified"},
         "load_phases_s": load_phases,
         "memory_bytes": {**memory, "peak_host_rss": _peak_rss_bytes()},
         "dataset": {**dataset_facts, "samples": [s.sample_id for s in samples]},
@@ -255,6 +260,17 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
     if interrupted:
         raise KeyboardInterrupt
     return WorkloadResult(workload.id, bundle, result)
+
+
+def check_stream_modes(workload: Workload, modes: tuple[str, ...]) -> None:
+    """sww01 is measured on a stream; the stream mode measures nothing else."""
+    streaming = "sww-stream" in workload.datasets
+    if "stream" in modes and not streaming:
+        raise TinybenchError(f"stream mode measures a streaming workload (sww01), not {workload.id}",
+                             hint="drop --mode stream for this workload")
+    if "accuracy" in modes and streaming:
+        raise TinybenchError(f"{workload.id} is scored on a stream: its detections, duty cycle and power come from "
+                             "--mode stream", hint="use --mode stream --data DIR (a truth JSON and its wav)")
 
 
 def _peak_rss_bytes() -> int | None:
@@ -295,19 +311,29 @@ def _run_mode(mode: str, plan: RunPlan, target: Target, job: WorkloadJob, inputs
               progress: Progress, energy: EnergySource) -> ModeOutcome:
     workload, model = job.workload, job.model
     if mode == "performance":
-        return run_performance(target, inputs, plan.rules, progress)
+        with stability.RunWatch() as watch:  # the host's state during the run (informational)
+            outcome = run_performance(target, inputs, plan.rules, progress)
+        return stability.attach(outcome, watch)
     if mode == "spinup":
         return run_spinup(target, model, inputs[0], plan.rules, progress)
     if mode == "energy":
         if energy.monitor is None:
             return ModeOutcome.not_measured("energy", energy.unavailable or "no power monitor")
         return run_energy(target, energy.monitor, energy.info, inputs, plan.rules, progress)
+    if mode == "stream":
+        from tinybench.modes.stream import dataset_inputs, run_stream, synthetic_input
+        from tinybench.workloads.sww_frontend import Variant
+
+        streams = dataset_inputs(job.dataset) if job.dataset is not None else [synthetic_input(plan.rules)]
+        return run_stream(target, model, streams, plan.rules, progress, energy.monitor, energy.unavailable,
+                          Variant(plan.stream_frontend))
     if mode == "accuracy":
         if job.dataset is None:
             return ModeOutcome.not_measured("accuracy", "no labelled dataset was given (--data)")
         if workload.metric == "kitti_ap":
             from tinybench.modes.detection_accuracy import run_detection_accuracy
 
-            return run_detection_accuracy(target, workload, model, job.dataset, len(job.dataset), progress)
+            return run_detection_accuracy(target, workload, model, job.dataset, len(job.dataset), progress,
+                                          plan.kitti_ap_method)
         return run_accuracy(target, workload, model, job.dataset, len(job.dataset), progress)
     raise UnknownNameError(f"unknown mode '{mode}'")

@@ -4,7 +4,8 @@
 
 For each workload's built-in model (same operators as the official ones) and each preset:
 the median over repeats of `simulate(graph, accelerator)`, which maps every operator and
-costs it (cycles, traffic, energy).
+costs it (cycles, traffic, stalls, energy). Every repeat starts cold: the memo of layer
+simulations (repeated layers within one model are simulated once) is cleared first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import statistics
 import time
 
 from tinybench.targets.simaccel.accelerator import load_accelerator, presets
+from tinybench.targets.simaccel.scratchpad import simulate_memory
 from tinybench.targets.simaccel.simulator import simulate
 from tinybench.workloads import WORKLOADS, get_workload
 from tinybench.workloads.builtin_models import builtin_model
@@ -30,6 +32,7 @@ def main() -> None:
             acc = load_accelerator(preset)
             times = []
             for _ in range(args.repeat):
+                simulate_memory.cache_clear()
                 t0 = time.perf_counter()
                 sim = simulate(graph, acc)
                 times.append(time.perf_counter() - t0)

@@ -23,6 +23,10 @@ UNITS = {
     "energy_uj_per_inf": "µJ/inf", "power_mw": "mW", "accuracy_top1": "fraction", "accuracy_auc": "unitless",
     "quality_target": "same as the metric", "spinup_cold_ms": "ms", "spinup_warm_ms": "ms",
     "model_bytes": "bytes", "arena_used_bytes": "bytes", "parameters": "count", "macs": "count",
+    # sww01 stream mode (latency_ms = mean per-frame processing time, as MLPerf Tiny's final report)
+    "true_positives_count": "count", "false_negatives_count": "count", "false_positives_count": "count",
+    "f1_fraction": "fraction", "duty_cycle_fraction": "fraction", "frame_period_ms": "ms",
+    "real_time_factor": "processing time ÷ stream duration", "energy_uj_per_frame": "µJ/frame",
 }
 TEXT = ["run_id", "session_id", "created_utc", "system", "system_id", "target", "processor", "runtime", "workload",
         "mode", "status", "reason", "division", "model_source", "model_sha256", "metric", "origin", "bundle"]
@@ -112,6 +116,16 @@ def rows_of(result: dict) -> Iterator[dict]:
             row.update(accuracy_top1=value("top1"), accuracy_auc=value("auc"),
                        accuracy_car_ap_r40_moderate=value("car_ap_r40_moderate"), metric=target_q.get("metric"),
                        quality_target=target_q.get("minimum"), quality_met=target_q.get("met"))
+        elif mode == "stream":
+            per = block.get("per_frame_latency") or {}
+            checks = {c.get("rule"): c.get("passed") for c in block.get("checks", [])}
+            row.update(latency_ms=value("processing_time_mean"), throughput_inf_per_s=value("throughput"),
+                       p50_ms=per.get("p50"), p99_ms=per.get("p99"), power_mw=value("power_average"),
+                       energy_uj_per_frame=value("energy_per_frame"), true_positives_count=value("true_positives"),
+                       false_negatives_count=value("false_negatives"), false_positives_count=value("false_positives"),
+                       f1_fraction=value("f1"), duty_cycle_fraction=value("duty_cycle"),
+                       frame_period_ms=value("period_mean"), real_time_factor=value("real_time_factor"),
+                       metric="sww_fp_fn", quality_met=checks.get("quality_target"))
         elif mode == "spinup":
             row.update(spinup_cold_ms=value("spinup_cold_median"), spinup_warm_ms=value("spinup_warm_median"))
         yield row

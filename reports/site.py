@@ -178,6 +178,9 @@ def _write_site(root: Path, results: list[dict], rejected: list[tuple[str, str]]
         page_path(root, "leaderboard", workload["id"]).write_text(html, encoding="utf-8")
         pages += 1
 
+    from tinybench.reports.history import write_history  # history/: one page per (system, workload)
+
+    pages += write_history(root, results, sub)
     systems = _systems(results)
     system_template = env.get_template("system.html")
     for system in systems:

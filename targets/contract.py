@@ -114,6 +114,8 @@ class Target(ABC):
     cold_start_in_subprocess: ClassVar[bool] = False
     #: True if `load` can be repeated in-process (a warm start); a flashed device cannot.
     warm_reload: ClassVar[bool] = True
+    #: True if the device runs its own flashed model: `--model` declares which, nothing verifies it.
+    runs_flashed_model: ClassVar[bool] = False
     #: The power monitor used for energy mode when the user names none (host: "rapl").
     default_power_monitor: ClassVar[str | None] = None
 

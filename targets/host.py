@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from tinybench.errors import ModelError, TargetError
+from tinybench.host_state import parse_cpu_list
 from tinybench.targets.contract import (
     Capability,
     ClockSource,
@@ -29,10 +31,13 @@ class HostOptions:
 
     threads: int = 1  # interpreter threads; 1 = single-stream, like an MCU
     xnnpack: bool = True  # LiteRT's default XNNPACK delegate on/off
+    cpu: str | None = None  # pin the process (and its cold-start children) to these CPUs, e.g. "1" or "2,3"
 
     def __post_init__(self) -> None:
         if self.threads < 1:
             raise ValueError("threads must be ≥ 1")
+        if self.cpu is not None and not parse_cpu_list(str(self.cpu)):
+            raise ValueError(f"cpu must be a CPU number or list such as 1 or 2,3, got {self.cpu!r}")
 
 
 class HostTarget(Target):
@@ -48,6 +53,7 @@ class HostTarget(Target):
     def __init__(self, options: HostOptions) -> None:
         super().__init__(options)
         self.runtime = find_runtime()
+        self._unpinned = pin_cpus(options.cpu) if options.cpu is not None else None
         self._interpreter: Any = None
         self._input_index = -1
         self._output_indices: list[int] = []
@@ -64,7 +70,8 @@ class HostTarget(Target):
             runtime=runtime.package,
             runtime_version=runtime.version,
             os=os_description(),
-            details={"threads": threads, "xnnpack": self.options.xnnpack, "logical_cores": logical_cores()},
+            details={"threads": threads, "xnnpack": self.options.xnnpack, "logical_cores": logical_cores(),
+                     **({"pinned_cpus": self.options.cpu} if self.options.cpu is not None else {})},
         )
 
     def load(self, model: ModelArtifact) -> LoadReport:
@@ -104,3 +111,20 @@ class HostTarget(Target):
 
     def close(self) -> None:
         self._interpreter = None
+        if self._unpinned is not None:  # the process's affinity as it was before pinning
+            os.sched_setaffinity(0, self._unpinned)
+            self._unpinned = None
+
+
+def pin_cpus(spec: str) -> set[int]:
+    """Pin this process to the CPUs of `spec`; returns the affinity it had (to restore on close)."""
+    cpus = set(parse_cpu_list(str(spec)))
+    if not hasattr(os, "sched_setaffinity"):
+        raise TargetError("--cpu needs an OS that can pin processes (Linux)")
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, cpus)
+    except OSError as exc:
+        raise TargetError(f"cannot pin to CPU {spec}: {exc.strerror or exc}",
+                          hint=f"this process may use CPUs {','.join(map(str, sorted(before)))}") from exc
+    return before

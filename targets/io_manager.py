@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from tinybench.targets.eembc_protocol import (
+    BOOT_LINES,
     DB_CHUNK_BYTES,
     INTERFACE_BOARD_CHUNK_BYTES,
     MAX_COMMAND_CHARS,
@@ -17,7 +18,7 @@ from tinybench.targets.eembc_protocol import (
     ProtocolError,
     encode_command,
 )
-from tinybench.targets.serial_link import LineLink
+from tinybench.targets.serial_link import DeviceReset, LineLink
 
 DUT_PREFIX = "[dut]: "
 _BAUD = re.compile(r"^(?:set baud to|baud is): ?(?P<baud>\d+)$")
@@ -58,7 +59,21 @@ class InterfaceBoardTransport(_LinkTransport):
         stray = [line for line in lines if not line.startswith(DUT_PREFIX)]
         if stray:
             raise ProtocolError(f"unexpected interface-board line while relaying '{command}': {stray[0]!r}")
-        return [line[len(DUT_PREFIX):] for line in lines]
+        relayed = [line[len(DUT_PREFIX):] for line in lines]
+        if booted := [line for line in relayed if line in BOOT_LINES]:
+            raise DeviceReset(f"the DUT behind the interface board rebooted (it printed {booted[0]!r} in the reply "
+                              f"to '{command}')")
+        return relayed
+
+    def resync(self) -> list[str]:
+        """Empty the board's queue of DUT output: `setbaud` to the same rate makes the board reset.
+
+        A DUT line the board has not relayed (a boot banner) would otherwise answer the
+        next passthrough, and every reply after it would be one command late.
+        """
+        lines = self.link.drain(quiet_s=0.3, limit_s=15.0)
+        self.set_baud(self.check_baud())
+        return lines + self.link.drain(quiet_s=0.5, limit_s=5.0)
 
     # -- the board's own commands -----------------------------------------------------
     def name(self, timeout_s: float = 2.0) -> str:
@@ -71,7 +86,7 @@ class InterfaceBoardTransport(_LinkTransport):
         return self._baud(self.link.command("checkbaud", timeout_s), "checkbaud")
 
     def set_baud(self, baud: int, timeout_s: float = 2.0) -> int:
-        """Set the board↔DUT baud; the board stores it in flash and reboots."""
+        """Set the board↔DUT baud; the board stores it in flash and reboots (emptying its UART queue)."""
         return self._baud(self.link.command(f"setbaud {baud}", timeout_s), "setbaud")
 
     @staticmethod

@@ -42,6 +42,7 @@ class LineLink:
         self.port = port
         self.description = description
         self._buffer = bytearray()
+        self._timeout = getattr(port, "timeout", None)
         self.transcript = Transcript()
         self.on_line: Callable[[str], None] | None = None  # e.g. the bundle's log
 
@@ -65,7 +66,9 @@ class LineLink:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            self.port.timeout = min(remaining, 0.05)
+            timeout = min(remaining, 0.05)
+            if timeout != self._timeout:  # setting it reconfigures the port (an RFC 2217 round trip)
+                self.port.timeout = self._timeout = timeout
             waiting = getattr(self.port, "in_waiting", 0) or 1
             chunk = self.port.read(waiting)
             if chunk:

@@ -25,7 +25,7 @@ from tinybench.targets.io_manager import DirectTransport, InterfaceBoardTranspor
 from tinybench.targets.serial_link import DeviceReset, LineLink, LinkTimeout
 from tinybench.workloads.model_artifact import ModelArtifact
 
-RESET_METHODS = ("none", "dtr", "rts", "command")
+RESET_METHODS = ("none", "dtr", "rts", "command", "place")
 MODES = ("performance", "accuracy", "energy", "spinup")
 
 
@@ -42,11 +42,17 @@ class SerialOptions:
     reset_command: str = ""  # with reset=command
     reset_timeout_s: float = 10.0
     chunk_bytes: int = DB_CHUNK_BYTES  # db chunk size; the maximum the 80-character limit allows
+    place: str = ""  # a labgrid place instead of ports: its dut/interface ports over RFC 2217 (tinybench.targets.lab)
+    coordinator: str = ""  # the labgrid coordinator of `place` (default: $LG_COORDINATOR)
 
     def __post_init__(self) -> None:
-        if not self.port and not self.interface_port:
+        if self.place and (self.port or self.interface_port):
+            raise ValueError("give either a place (--place) or ports (--port, -O interface_port=…), not both")
+        if not self.port and not self.interface_port and not self.place:
             raise ValueError("the serial target needs a port: -O port=/dev/ttyACM0 (or --port), "
-                             "or -O interface_port=… for energy mode")
+                             "or -O interface_port=… for energy mode, or a labgrid place (--place NAME)")
+        if self.reset == "place" and not self.place:
+            raise ValueError("reset=place needs a labgrid place (--place NAME)")
         if self.reset not in RESET_METHODS:
             raise ValueError(f"reset must be one of {', '.join(RESET_METHODS)}")
         if self.reset == "command" and not self.reset_command.strip():
@@ -81,6 +87,7 @@ class SerialTarget(Target):
     capabilities = frozenset({Capability.LATENCY, Capability.SPINUP, Capability.ENERGY})
     Options = SerialOptions
     warm_reload = False
+    runs_flashed_model = True
 
     def __init__(self, options: SerialOptions) -> None:
         super().__init__(options)
@@ -92,8 +99,19 @@ class SerialTarget(Target):
         self._us_per_inference: float | None = None
         self._board: InterfaceBoardTransport | None = None
         self._board_session: DutSession | None = None
-        self._energy = not options.port  # with only an interface board, every mode goes through it
+        self._place = None  # a tinybench.targets.lab PlaceAttachment when options.place is set
+        self._energy = not self._port_path("dut")  # with only an interface board, every mode goes through it
         self.upload_stats = {"bytes": 0, "commands": 0, "seconds": 0.0}
+
+    def _port_path(self, role: str) -> str:
+        """The DUT's ("dut") or interface board's ("interface") port: an option, or the place's RFC 2217 URL."""
+        if not self.options.place:
+            return self.options.port if role == "dut" else self.options.interface_port
+        if self._place is None:
+            from tinybench.targets.lab.attach import attach_place
+
+            self._place = attach_place(self.options.place, self.options.coordinator)
+        return self._place.port_url(role)
 
     # -- connection ------------------------------------------------------------------
     def _open(self) -> DutSession:
@@ -101,8 +119,8 @@ class SerialTarget(Target):
             return self._open_board()
         if self._session is not None:
             return self._session
-        self._port = _open_port(self.options.port, self._baud)
-        self._link = LineLink(self._port, f"{self.options.port} @ {self._baud} baud")
+        self._port = _open_port(self._port_path("dut"), self._baud)
+        self._link = LineLink(self._port, f"{self._where('dut')} @ {self._baud} baud")
         self._link.drain(quiet_s=0.1)  # stale bytes and a boot banner in progress
         self._session = DutSession(DirectTransport(self._link),
                                    Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
@@ -113,16 +131,19 @@ class SerialTarget(Target):
         """The DUT through the interface board (115200 baud to the host; the DUT's rate set on the board)."""
         if self._board_session is not None:
             return self._board_session
-        if not self.options.interface_port:
+        interface_port = self._port_path("interface")
+        if not interface_port:
             raise TargetError("energy mode needs the interface board: -O interface_port=/dev/ttyACM…",
                               hint="the DUT is powered by the monitor and talks through the board")
-        link = LineLink(_open_port(self.options.interface_port, 115200), f"interface board {self.options.interface_port}")
+        link = LineLink(_open_port(interface_port, 115200), f"interface board {self._where('interface')}")
         link.drain(quiet_s=0.1)
         board = InterfaceBoardTransport(link)
         dut_baud = self.options.baud_for("energy") if "energy" in parse_baud(self.options.baud) else None
-        if dut_baud is not None and self._call("checkbaud", board.check_baud) != dut_baud:
-            self._call("setbaud", lambda: board.set_baud(dut_baud))
-            link.drain(quiet_s=0.5, limit_s=5.0)  # the board stores the rate and reboots
+        current = self._call("checkbaud", board.check_baud)
+        # Always set it, as the official runner does: the board stores the rate and reboots, which
+        # also empties its queue of DUT output (a boot banner there would answer the first command).
+        self._call("setbaud", lambda: board.set_baud(dut_baud or current))
+        link.drain(quiet_s=0.5, limit_s=5.0)
         self._board = board
         self._board_session = DutSession(board, Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
                                                          self.options.reset_timeout_s))
@@ -143,10 +164,18 @@ class SerialTarget(Target):
         except ProtocolError as exc:
             raise TargetError(f"{what}: {exc}") from exc
         except OSError as exc:
-            raise TargetError(f"{what}: serial I/O error on {self.options.port}: {exc}") from exc
+            lost = self._place.lost_reason() if self._place is not None else None
+            raise TargetError(f"{what}: serial I/O error on {self._where('dut')}: {exc}"
+                              + (f"; {lost}" if lost else "")) from exc
+
+    def _where(self, role: str) -> str:
+        """The port as the user knows it (a place's port by place and role, not by its ser2net URL)."""
+        if self.options.place:
+            return f"place {self.options.place} ({role})"
+        return self.options.port if role == "dut" else self.options.interface_port
 
     def prepare_mode(self, mode: str) -> None:
-        self._energy = mode == "energy" or not self.options.port
+        self._energy = mode == "energy" or not self._port_path("dut")
         if self._energy:
             return
         baud = self.options.baud_for(mode)
@@ -155,7 +184,7 @@ class SerialTarget(Target):
             if self._port is not None:
                 self._port.baudrate = baud
                 if self._link:
-                    self._link.description = f"{self.options.port} @ {baud} baud"
+                    self._link.description = f"{self._where('dut')} @ {baud} baud"
                     self._link.drain(quiet_s=0.1)
 
     # -- contract ----------------------------------------------------------------------
@@ -164,11 +193,14 @@ class SerialTarget(Target):
         if self.identity is None:
             self.identity = self._call("handshake", session.handshake)
         ident = self.identity
+        details = {"port": self.options.port, "baud": self._baud, "device": ident.device, "model_id": ident.model}
+        if self._place is not None:
+            details.update(self._place.describe())
         return SystemInfo(
-            target=self.name, name=f"{ident.vendor} (MLPerf Tiny firmware over {self.options.port})",
+            target=self.name, name=f"{ident.vendor} (MLPerf Tiny firmware over {self._where('dut')})",
             processor="microcontroller (reported by firmware: " + ident.vendor + ")", clock_hz=None,
             runtime=ident.profile or "unknown firmware", runtime_version="",
-            details={"port": self.options.port, "baud": self._baud, "device": ident.device, "model_id": ident.model},
+            details=details,
         )
 
     def load(self, model: ModelArtifact) -> LoadReport:
@@ -179,7 +211,7 @@ class SerialTarget(Target):
         elapsed = time.perf_counter() - t0
         if self.identity.model != model.workload:
             raise TargetError(
-                f"the device on {self.options.port} runs a firmware for '{self.identity.model}', "
+                f"the device on {self._where('dut')} runs a firmware for '{self.identity.model}', "
                 f"not for workload {model.workload}", hint=f"flash the {model.workload} firmware or pick that workload")
         return LoadReport(phases_s={"handshake": elapsed})
 
@@ -225,15 +257,18 @@ class SerialTarget(Target):
         link = self._link
         link.drain(quiet_s=0.05, limit_s=0.5)
         t0 = time.perf_counter()
-        self._pulse_reset()
+        t0 = self._pulse_reset() or t0  # a power cycle is timed from power-on, not from power-off
         self._call("reset", lambda: link.wait_for(INIT_DONE, self.options.reset_timeout_s, "the reset"))
         elapsed = time.perf_counter() - t0
         self._call("reset", lambda: link.collect("reset", self.options.command_timeout_s))  # its m-ready
         session.loaded = None
         return LoadReport(phases_s={"reset_to_init_done": elapsed})
 
-    def _pulse_reset(self) -> None:
+    def _pulse_reset(self) -> float | None:
         method = self.options.reset
+        if method == "place":  # the place's power port or reset line (labgrid drivers)
+            self._port_path("dut")
+            return self._place.reset()
         try:
             if method in ("dtr", "rts"):
                 setattr(self._port, method, False)
@@ -248,6 +283,7 @@ class SerialTarget(Target):
         except (OSError, subprocess.SubprocessError) as exc:
             raise TargetError(f"cannot reset the board with {method}: {exc}",
                               hint="this port may not carry modem lines; try reset=command") from exc
+        return None
 
     def close(self) -> None:
         for port in (self._port, self._board.link.port if self._board else None):
@@ -257,12 +293,17 @@ class SerialTarget(Target):
                 except OSError:
                     pass
         self._port = self._link = self._session = self._board = self._board_session = None
+        if self._place is not None:
+            self._place.close()  # releases the place if this target acquired it
+            self._place = None
 
 
 def _open_port(path: str, baud: int):  # noqa: ANN202
     import serial  # pyserial
 
-    try:
+    try:  # a device path, or a URL: rfc2217://host:port?ign_set_control (a labgrid place), socket://…
+        if "://" in path:  # pyserial's RFC 2217 client has no write timeout
+            return serial.serial_for_url(path, baud, timeout=0.05)
         return serial.Serial(path, baud, timeout=0.05, write_timeout=5)
     except (serial.SerialException, OSError, ValueError) as exc:
         raise TargetError(f"cannot open serial port {path}: {exc}",

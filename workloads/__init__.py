@@ -19,6 +19,7 @@ WORKLOADS: Registry[Workload] = Registry(
         "ic02": "tinybench.workloads.ic02:WORKLOAD",
         "ad01": "tinybench.workloads.ad01:WORKLOAD",
         "det01": "tinybench.workloads.det01:WORKLOAD",
+        "sww01": "tinybench.workloads.sww01:WORKLOAD",
     },
 )
 

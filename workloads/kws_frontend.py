@@ -48,18 +48,23 @@ def hann_periodic() -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2.0 * np.pi * n / FRAME)
 
 
-@lru_cache(maxsize=1)
-def mel_matrix() -> np.ndarray:
-    """(257, 40) triangular filter weights; row 0 (DC) is all zero."""
-    bins = FFT // 2 + 1
-    freqs = np.linspace(0.0, SAMPLE_RATE / 2.0, bins)[1:]
+def linear_to_mel_matrix(mel_bins: int, spectrum_bins: int, rate: float, low_hz: float, high_hz: float) -> np.ndarray:
+    """(spectrum_bins, mel_bins) triangular weights as `tf.signal.linear_to_mel_weight_matrix`
+    (HTK mel, bins spaced linearly 0…rate/2, row 0 (DC) all zero), in float64."""
+    freqs = np.linspace(0.0, rate / 2.0, spectrum_bins)[1:]
     spec_mel = hz_to_mel(freqs)[:, None]
-    edges = np.linspace(hz_to_mel(LOW_HZ), hz_to_mel(HIGH_HZ), MEL_BINS + 2)
+    edges = np.linspace(hz_to_mel(low_hz), hz_to_mel(high_hz), mel_bins + 2)
     lower, center, upper = edges[:-2][None, :], edges[1:-1][None, :], edges[2:][None, :]
     lower_slope = (spec_mel - lower) / (center - lower)
     upper_slope = (upper - spec_mel) / (upper - center)
     weights = np.maximum(0.0, np.minimum(lower_slope, upper_slope))
-    return np.vstack([np.zeros((1, MEL_BINS)), weights])
+    return np.vstack([np.zeros((1, mel_bins)), weights])
+
+
+@lru_cache(maxsize=1)
+def mel_matrix() -> np.ndarray:
+    """(257, 40) triangular filter weights; row 0 (DC) is all zero."""
+    return linear_to_mel_matrix(MEL_BINS, FFT // 2 + 1, SAMPLE_RATE, LOW_HZ, HIGH_HZ)
 
 
 @lru_cache(maxsize=1)

@@ -43,7 +43,8 @@ def mirror_candidates(workload: Workload, mirror: Path | None = None) -> list[Pa
     if root is None:
         return []
     name = workload.reference.filename
-    return [root / "models" / name, root / name]
+    return [root / workload.reference.mirror_folder / name, *([root / "models" / name]
+            if workload.reference.mirror_folder != "models" else []), root / name]
 
 
 def find_reference(workload: Workload) -> Path | None:

@@ -90,6 +90,7 @@ class ReferenceModel:
     path: str  # under benchmark/training of the pinned MLCommons tiny commit
     sha256: str
     size_bytes: int
+    mirror_folder: str = "models"  # its folder in an offline mirror (TINYBENCH_REFERENCE_DIR)
 
     @property
     def url(self) -> str:
@@ -108,6 +109,8 @@ class QualityTarget:
             return f"top-1 ≥ {self.minimum:.0%}"
         if self.metric == "kitti_ap":
             return f"Car AP|R40 (moderate) ≥ {self.minimum:.0%}"
+        if self.metric == "sww_fp_fn":  # here `minimum` is an upper bound on both counts
+            return f"≤ {self.minimum:g} false positives and ≤ {self.minimum:g} false negatives (50 wake words)"
         return f"{self.metric.upper()} ≥ {self.minimum:g}"
 
 

@@ -1,4 +1,4 @@
-"""Measurement modes: performance, spinup (and accuracy, energy as they land)."""
+"""Measurement modes: performance, spinup, accuracy, energy; stream (sww01: a long wav, scored on the host)."""
 
-MODES = ("performance", "spinup", "accuracy", "energy")
+MODES = ("performance", "spinup", "accuracy", "energy", "stream")  # stream: sww01 only
 DEFAULT_MODES = ("performance", "spinup")

@@ -2,7 +2,9 @@
 
 Each frame: one `infer(…, 1, 0)`; the raw box and score tensors are dequantized, decoded
 and NMS'd on the host (untimed), mapped back to original pixels, and evaluated with
-:mod:`tinybench.workloads.metrics.kitti_ap`. Headline: Car AP|R40 at moderate difficulty.
+:mod:`tinybench.workloads.metrics.kitti_ap` — by default `method="devkit"` (the official devkit's
+numbers), or `method="exact"` (the exact precision/recall curve); the method is recorded in
+result.json as `ap_method`. Headline: Car AP|R40 at moderate difficulty.
 """
 
 from __future__ import annotations
@@ -19,12 +21,18 @@ from tinybench.rules import RuleCheck
 from tinybench.targets.contract import Target
 from tinybench.workloads.datasets.base import Sample
 from tinybench.workloads.detection import CLASSES, Letterbox, detections
-from tinybench.workloads.metrics.kitti_ap import Detection, evaluate
+from tinybench.workloads.metrics.kitti_ap import DEFAULT_METHOD, METHODS, Detection, evaluate
 from tinybench.workloads.model_artifact import ModelArtifact
 from tinybench.workloads.scoring import dequantized
 from tinybench.workloads.spec import Workload
 
 HEADLINE = "car_ap_r40_moderate"
+DEFINITIONS = {
+    "devkit": "KITTI 2-D AP as the official devkit computes it (evaluate_object.cpp: two matching passes, 41 "
+              "score thresholds, R40 and R11 from them); headline Car AP|R40, moderate",
+    "exact": "KITTI 2-D AP with the devkit's ignore rules, one-to-one matching by score and the exact "
+             "precision/recall curve (R40 and R11 interpolation); headline Car AP|R40, moderate",
+}
 
 
 def split_outputs(outputs: list[np.ndarray], model: ModelArtifact) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +52,9 @@ def split_outputs(outputs: list[np.ndarray], model: ModelArtifact) -> tuple[np.n
 
 
 def run_detection_accuracy(target: Target, workload: Workload, model: ModelArtifact, samples: Iterable[Sample],
-                           total: int | None, progress: Progress) -> ModeOutcome:
+                           total: int | None, progress: Progress, method: str = DEFAULT_METHOD) -> ModeOutcome:
+    if method not in METHODS:
+        raise TinybenchError(f"unknown KITTI AP method '{method}'", hint=f"choose {' or '.join(METHODS)}")
     task = progress.task("accuracy det01", total=total)
     images, rows, unreadable = [], [], []
     try:
@@ -69,14 +79,17 @@ def run_detection_accuracy(target: Target, workload: Workload, model: ModelArtif
     if not images:
         return ModeOutcome(mode="accuracy", status="failed",
                            reason=f"none of the images could be read; first: {unreadable[0] if unreadable else '—'}")
-    results = evaluate(images)
+    results = evaluate(images, method)
     table = [{"class": r.cls, "difficulty": r.difficulty, "ground_truths": r.ground_truths, "tp": r.tp, "fp": r.fp,
               "ap_r11": r.ap_r11, "ap_r40": r.ap_r40} for r in results]
     headline = next(r for r in results if r.cls == "Car" and r.difficulty == "moderate")
     target_q = workload.quality_target
     checks = [
         RuleCheck("quality_target", headline.ap_r40 >= target_q.minimum,
-                  f"Car AP|R40 moderate {headline.ap_r40:.4f} vs target {target_q.minimum:g}"),
+                  f"Car AP|R40 moderate ({method}) {headline.ap_r40:.4f} vs target {target_q.minimum:g}"),
+        RuleCheck("ap_method_devkit", method == "devkit",
+                  "KITTI AP as the devkit computes it (comparable with published tables)" if method == "devkit"
+                  else "exact-curve AP: not comparable with devkit numbers, so not valid for submission"),
         RuleCheck("all_samples_read", not unreadable,
                   f"{len(unreadable)} of {len(images) + len(unreadable)} images could not be read" if unreadable
                   else f"all {len(images)} images read"),
@@ -85,7 +98,7 @@ def run_detection_accuracy(target: Target, workload: Workload, model: ModelArtif
                "unreadable_samples": unreadable[:50], "ap_table": table,
                "quality_target": {"metric": "kitti_ap", "minimum": target_q.minimum,
                                   "met": headline.ap_r40 >= target_q.minimum},
-               "definition": "KITTI 2-D AP (devkit filtering; R40 and R11 interpolation); headline Car, moderate"}
+               "ap_method": method, "definition": DEFINITIONS[method]}
     return ModeOutcome(mode="accuracy", status="measured", metrics={HEADLINE: Quantity(headline.ap_r40, "fraction")},
                        checks=checks, details=details,
                        tables={"accuracy_detections.csv": pd.DataFrame(rows, columns=["image", "class", "x1", "y1", "x2",

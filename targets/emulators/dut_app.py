@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tinybench.targets.emulators.cycle_model import CycleModel
 from tinybench.targets.emulators.dut_firmware import DutFirmware, FirmwareConfig
 from tinybench.targets.emulators.dut_pty import FaultPlan, PtyDevice
+from tinybench.targets.emulators.emulator_clock import EmulatorClock, clock_kind
 from tinybench.targets.emulators.interface_board import InterfaceBoardFront
 from tinybench.targets.tflm_runtime import DEFAULT_ARENA_BYTES, TflmModel
 from tinybench.workloads import get_workload
@@ -22,16 +23,18 @@ class EmulatorOptions:
     cycle_model: CycleModel = field(default_factory=CycleModel)
     faults: FaultPlan = field(default_factory=FaultPlan)
     line_rate_baud: int = 0
-    time_scale: float = 0.0
+    time_scale: float = 1.0  # 1: real time, as a board runs; 0: a virtual clock (fast tests)
     timer_start_us: int = 0
     model_id: str | None = None
     vendor: str = "tinybench-emulator"
     arena_bytes: int = DEFAULT_ARENA_BYTES
     interface_board: bool = False  # serve the DUT behind an emulated interface board
-    monitor_socket: str | None = None  # tell an emulated power monitor about activity and timestamps
+    monitor_socket: str | None = None  # the emulated power monitor that powers the DUT and sees its pulses
 
 
 def build_device(options: EmulatorOptions) -> PtyDevice:
+    """The device on its pty; raises ValueError (bad option) or MonitorLinkError (monitor absent or mismatched)."""
+    clock = EmulatorClock(clock_kind(options.time_scale))
     workload = get_workload(options.workload)
     model = resolve_model(options.model, workload)
     tflm = TflmModel(model.content, options.arena_bytes)
@@ -48,30 +51,18 @@ def build_device(options: EmulatorOptions) -> PtyDevice:
         workload=workload, macs=model.graph.macs, operators=len(model.graph.operators),
         model_bytes=model.size_bytes, cycle_model=options.cycle_model, energy_mode=options.energy_mode,
         model_id=options.model_id, vendor=options.vendor, timer_start_us=options.timer_start_us,
-        time_scale=options.time_scale,
     )
-    on_activity = _socket_sender(options.monitor_socket) if options.monitor_socket else None
+    monitor = None
+    if options.monitor_socket:
+        from tinybench.targets.emulators.monitor_link import MonitorLink
+
+        monitor = MonitorLink(options.monitor_socket, clock)
 
     def make_firmware():  # noqa: ANN202
-        dut = DutFirmware(config, run_model, model.input, model.output, on_activity=on_activity)
-        return InterfaceBoardFront(dut) if options.interface_board else dut
+        dut = DutFirmware(config, run_model, model.input, model.output, clock=clock, monitor=monitor)
+        return InterfaceBoardFront(dut, clock) if options.interface_board else dut
 
-    return PtyDevice(make_firmware, options.faults, options.line_rate_baud)
-
-
-def _socket_sender(path: str):  # noqa: ANN202
-    """Datagrams `<kind> <device µs>` to an emulated power monitor (lost silently if it is gone)."""
-    import socket
-
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-
-    def send(kind: str, device_us: int) -> None:
-        try:
-            sock.sendto(f"{kind} {device_us}".encode("ascii"), path)
-        except OSError:
-            pass
-
-    return send
+    return PtyDevice(make_firmware, options.faults, options.line_rate_baud, clock=clock, monitor=monitor)
 
 
 def serve(options: EmulatorOptions) -> None:
@@ -82,8 +73,9 @@ def serve(options: EmulatorOptions) -> None:
     device.install_signal_handlers()
     print(f"pty: {device.path}", flush=True)
     print(f"pid: {os.getpid()}", flush=True)
+    clock = "real time" if options.time_scale else "virtual clock"
     print(f"workload: {options.workload}; mode: {'energy' if options.energy_mode else 'performance'}; "
-          f"inference: {device.firmware.inference_us:.1f} µs (cycle model)", flush=True)
+          f"inference: {device.firmware.inference_us:.1f} µs (cycle model); {clock}", flush=True)
     sys.stdout.flush()
     try:
         device.serve_forever()

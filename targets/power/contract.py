@@ -58,6 +58,7 @@ class CounterCapture:
     end_uj: list[int]
     max_range_uj: list[int]
     domains: list[str]
+    elapsed_s: float | None = None  # host time between the two reads, when the monitor knows it
 
 
 class PowerMonitor(ABC):
@@ -81,8 +82,12 @@ class PowerMonitor(ABC):
         """Mark the start of a window (discard data received before it)."""
 
     @abstractmethod
-    def end_window(self, expected_events: int = 2, timeout_s: float = 10.0) -> SampleCapture | CounterCapture:
-        """Everything since `begin_window` (waiting for `expected_events` events, never longer than `timeout_s`)."""
+    def end_window(self, expected_events: int = 2, timeout_s: float = 10.0, verify: bool = True) -> SampleCapture | CounterCapture:
+        """Everything since `begin_window` (waiting for `expected_events` events, never longer than `timeout_s`).
+
+        `verify`: also wait for whatever proves the window complete (a stream's next time
+        mark); calibration probes skip it.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Power the DUT off and release the instrument."""

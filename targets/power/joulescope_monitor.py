@@ -118,7 +118,7 @@ class Joulescope(PowerMonitor):
             self._samples.clear()
             self._events.clear()
 
-    def end_window(self, expected_events: int = 2, timeout_s: float = 10.0) -> SampleCapture:
+    def end_window(self, expected_events: int = 2, timeout_s: float = 10.0, verify: bool = True) -> SampleCapture:
         deadline = time.monotonic() + timeout_s
         while True:
             self.poll()

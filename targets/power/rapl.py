@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class Rapl(PowerMonitor):
         self.root = Path(options.root or os.environ.get(ENV_ROOT) or DEFAULT_ROOT)
         self.zones: list[Path] = []
         self._start: list[int] = []
+        self._t0 = 0.0
 
     def open(self) -> MonitorInfo:
         if not self.root.is_dir():
@@ -76,7 +78,9 @@ class Rapl(PowerMonitor):
 
     def begin_window(self) -> None:
         self._start = self._read()
+        self._t0 = time.monotonic()
 
-    def end_window(self, expected_events: int = 2, timeout_s: float = 10.0) -> CounterCapture:
+    def end_window(self, expected_events: int = 2, timeout_s: float = 10.0, verify: bool = True) -> CounterCapture:
         end = self._read()
-        return CounterCapture(self._start, end, self._ranges(), [z.name for z in self.zones])
+        elapsed = time.monotonic() - self._t0
+        return CounterCapture(self._start, end, self._ranges(), [z.name for z in self.zones], elapsed)

@@ -27,6 +27,6 @@ class TargetModelEnergy(PowerMonitor):
     def begin_window(self) -> None:
         self.target.last_energy_j = 0.0
 
-    def end_window(self, expected_events: int = 2, timeout_s: float = 10.0) -> CounterCapture:
+    def end_window(self, expected_events: int = 2, timeout_s: float = 10.0, verify: bool = True) -> CounterCapture:
         energy_uj = self.target.last_energy_j * 1e6
         return CounterCapture([0], [energy_uj], [float("inf")], ["model"])

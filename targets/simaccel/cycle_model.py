@@ -1,4 +1,4 @@
-"""Cycles, traffic and energy of one layer on a systolic array (SCALE-Sim's fold model).
+"""Cycles, traffic and energy of one layer on a systolic array, as SCALE-Sim 3.0.0 computes them.
 
 Compute cycles (operands mapped as in SCALE-Sim; partial folds padded to the full array):
 
@@ -9,20 +9,30 @@ Compute cycles (operands mapped as in SCALE-Sim; partial folds padded to the ful
 | is       | K      | M      | N        | ⌈K/R⌉·⌈M/C⌉    | 2R + C + N − 2  |
 
 tinybench counts cycles: folds × cycles per fold. SCALE-Sim reports the index of the last
-cycle, one less (its issue #125); comparisons add 1 to SCALE-Sim's figure.
+cycle, one less (its issue #125); comparisons add 1 to SCALE-Sim's figure — per SCALE-Sim
+layer, so once per channel for depthwise layers (SCALE-Sim runs one layer per channel).
 
-Traffic (bytes; int8 operands): on-chip SRAM reads follow the fold model (os: ifmap M·K·⌈N/C⌉,
-filter K·N·⌈M/R⌉; ws: ifmap M·K·⌈N/C⌉, filter K·N once; is: ifmap M·K once, filter
-K·N·⌈M/C⌉; outputs M·N written per pass over K: ⌈K/R⌉ for ws/is, once for os). Off-chip:
-an operand whose bytes fit in half its SRAM (double buffering) is fetched once — for inputs,
-the bytes the layer needs, min(input tensor, M·K) (a strided 1×1 convolution skips pixels);
-otherwise every SRAM read of it comes from off-chip. Outputs are written once. So more SRAM
-never means more off-chip traffic (a test checks it).
+SRAM accesses (words = bytes), as SCALE-Sim counts them:
 
-Time: the off-chip transfers overlap compute (double buffering), except the first fold's
-operands: cycles = max(compute, off-chip bytes ÷ bandwidth) + first-fold bytes ÷ bandwidth.
-The layer is *memory-bound* when transfers exceed compute. Energy = MACs·e_MAC +
-SRAM bytes·e_SRAM + off-chip bytes·e_DRAM (+ static power × time, added over the model).
+| dataflow | ifmap reads    | filter reads   | ofmap writes                          |
+|----------|----------------|----------------|---------------------------------------|
+| os       | M·K·⌈N/C⌉      | K·N·⌈M/R⌉      | M·N, reported M·N + folds·(R + C)     |
+| ws       | M·K·⌈N/C⌉      | K·N            | M·N·⌈K/R⌉ (partial sums, per K fold)  |
+| is       | M·K            | K·N·⌈M/C⌉      | M·N·⌈K/R⌉                             |
+
+The os ofmap count: SCALE-Sim's ``systolic_compute_os`` adds the fold's padded shape
+(R + C) to its write counter after counting the fold's M·N share, a counting slip (no
+word is written for it); so an FC layer (M = 1, N = 10) on 32×32 is reported as
+10 + 64 = 74 writes. tinybench reports that figure as ``scalesim_ofmap_writes`` and uses
+the real writes for energy.
+
+Off-chip traffic, stalls, and the fill and drain around each layer follow SCALE-Sim's
+double-buffered scratchpad (:mod:`scratchpad`, formulas there), with the accelerator's
+``dram.bytes_per_cycle`` as each buffer's port bandwidth. Layer cycles = compute + stalls
++ first fill + last drain (SCALE-Sim's "Total Cycles (incl. prefetch)" + 1). A layer is
+*memory-bound* when it waits on memory (stalls, fill, drain) longer than it computes.
+Energy = MACs·e_MAC + SRAM bytes·e_SRAM + off-chip bytes·e_DRAM (+ static power × time,
+added over the model).
 """
 
 from __future__ import annotations
@@ -31,7 +41,9 @@ import math
 from dataclasses import dataclass
 
 from tinybench.targets.simaccel.accelerator import Accelerator
+from tinybench.targets.simaccel.ifmap_reuse import ConvShape
 from tinybench.targets.simaccel.layer_mapping import Gemm, Layer
+from tinybench.targets.simaccel.scratchpad import Traffic, simulate_memory
 
 
 def compute_cycles(gemm: Gemm, rows: int, cols: int, dataflow: str) -> int:
@@ -60,35 +72,56 @@ class LayerCost:
     bound: str  # "compute", "memory" or "host"
     utilization: float  # MACs ÷ (cycles × R × C); 0 on the host
     note: str = ""
+    stall_cycles: int = 0
+    traffic: Traffic | None = None  # per SCALE-Sim layer (one depthwise channel), SCALE-Sim's terms
+
+
+def sram_accesses(gemm: Gemm, rows: int, cols: int, dataflow: str) -> tuple[int, int, int, int]:
+    """(ifmap reads, filter reads, real ofmap writes, SCALE-Sim's ofmap write count) of one GEMM."""
+    m, k, n, R, C = gemm.m, gemm.k, gemm.n, rows, cols
+    if dataflow == "os":
+        writes = m * n
+        return m * k * math.ceil(n / C), k * n * math.ceil(m / R), writes, \
+            writes + math.ceil(m / R) * math.ceil(n / C) * (R + C)
+    if dataflow == "ws":
+        writes = m * n * math.ceil(k / R)
+        return m * k * math.ceil(n / C), k * n, writes, writes
+    writes = m * n * math.ceil(k / R)
+    return m * k, k * n * math.ceil(m / C), writes, writes
+
+
+def layer_traffic(layer: Layer, acc: Accelerator) -> Traffic:
+    """SCALE-Sim's memory figures for one SCALE-Sim layer of ``layer`` (one channel if depthwise)."""
+    g, R, C = layer.gemm, acc.rows, acc.cols
+    ifmap, filt, _, reported = sram_accesses(g, R, C, acc.dataflow)
+    conv = None
+    s = layer.scalesim
+    if s is not None and s["kind"] in ("conv", "dw"):
+        (oh, ow), channels = _out_dims(s), (1 if s["kind"] == "dw" else s["channels"])
+        conv = ConvShape(oh, ow, s["filter"][0], s["filter"][1], channels, s["stride"])
+    return simulate_memory(g.m, g.k, g.n, R, C, acc.dataflow,
+                           (acc.sram_input_bytes, acc.sram_weight_bytes, acc.sram_output_bytes),
+                           acc.dram_bytes_per_cycle, (ifmap, filt, reported), conv)
+
+
+def _out_dims(s: dict) -> tuple[int, int]:
+    (ih, iw), (fh, fw), st = s["ifmap"], s["filter"], s["stride"]
+    return math.ceil((ih - fh + st) / st), math.ceil((iw - fw + st) / st)
 
 
 def array_cost(layer: Layer, acc: Accelerator) -> LayerCost:
-    g, R, C = layer.gemm, acc.rows, acc.cols
+    g, R, C, reps = layer.gemm, acc.rows, acc.cols, layer.gemm.repeats
     compute = compute_cycles(g, R, C, acc.dataflow)
-    m, k, n, reps = g.m, g.k, g.n, g.repeats
-    if acc.dataflow == "os":
-        ifmap_reads, filter_reads, out_writes = m * k * math.ceil(n / C), k * n * math.ceil(m / R), m * n
-        first = min(R, m) * k + k * min(C, n)
-    elif acc.dataflow == "ws":
-        ifmap_reads, filter_reads, out_writes = m * k * math.ceil(n / C), k * n, m * n * math.ceil(k / R)
-        first = min(R, k) * min(C, n) + min(R, k) * m
-    else:
-        ifmap_reads, filter_reads, out_writes = m * k, k * n * math.ceil(m / C), m * n * math.ceil(k / R)
-        first = min(R, k) * min(C, m) + min(R, k) * n
-    ifmap_reads, filter_reads, out_writes, first = (x * reps for x in (ifmap_reads, filter_reads, out_writes, first))
-    # the input bytes a layer needs: all of them, or fewer when a stride skips pixels (1×1 s2: M·K < input)
-    needed_in = min(layer.input_bytes, m * k * reps)
-    dram_in = needed_in if layer.input_bytes <= acc.sram_input_bytes // 2 else max(ifmap_reads, needed_in)
-    dram_w = layer.weight_bytes if layer.weight_bytes <= acc.sram_weight_bytes // 2 else filter_reads + \
-        (layer.weight_bytes - g.k * g.n * reps)  # bias and the like, once
-    dram = dram_in + dram_w + layer.output_bytes
-    transfer = dram / acc.dram_bytes_per_cycle
-    prologue = math.ceil(min(first, dram) / acc.dram_bytes_per_cycle)
-    cycles = max(compute, math.ceil(transfer)) + prologue
-    sram = ifmap_reads + filter_reads + out_writes
+    t = layer_traffic(layer, acc)
+    ifmap, filt, writes, _ = sram_accesses(g, R, C, acc.dataflow)
+    sram = (ifmap + filt + writes) * reps
+    dram = t.dram_bytes * reps
+    cycles = t.cycles * reps
     energy = g.macs * acc.pj_per_mac + sram * acc.pj_per_sram_byte + dram * acc.pj_per_dram_byte
+    waiting = t.stall_cycles + t.fill_cycles + t.drain_cycles
     return LayerCost("array", g.macs, compute, cycles, sram, dram, energy,
-                     "memory" if transfer > compute else "compute", g.macs / (cycles * R * C))
+                     "memory" if waiting > t.compute_cycles else "compute", g.macs / (cycles * R * C),
+                     stall_cycles=t.stall_cycles * reps, traffic=t)
 
 
 def host_cost(layer: Layer, acc: Accelerator) -> LayerCost:

@@ -12,7 +12,7 @@ from tinybench.targets.simaccel.cycle_model import LayerCost, layer_cost
 from tinybench.targets.simaccel.layer_mapping import Layer, map_graph
 from tinybench.workloads.tflite_graph import ModelGraph
 
-TABLE_COLUMNS = ["layer", "op", "shape", "unit", "MACs", "compute cycles", "cycles", "utilization %",
+TABLE_COLUMNS = ["layer", "op", "shape", "unit", "MACs", "compute cycles", "stall cycles", "cycles", "utilization %",
                  "SRAM bytes", "DRAM bytes", "energy nJ", "bound"]
 
 
@@ -52,7 +52,8 @@ class Simulation:
         acc = self.accelerator
         return {
             "accelerator": acc.name, "clock_hz": acc.clock_hz, "cycles": self.cycles,
-            "compute_cycles": sum(c.compute_cycles for _, c in self.layers), "macs": macs,
+            "compute_cycles": sum(c.compute_cycles for _, c in self.layers),
+            "stall_cycles": sum(c.stall_cycles for _, c in self.layers), "macs": macs,
             "latency_s": self.latency_s, "energy_per_inference_j": self.energy_j,
             "dynamic_energy_j": self.dynamic_energy_j, "sram_bytes": sum(c.sram_bytes for _, c in self.layers),
             "dram_bytes": sum(c.dram_bytes for _, c in self.layers), "weight_bytes": self.weight_bytes,
@@ -62,8 +63,9 @@ class Simulation:
         }
 
     def table_rows(self) -> list[list]:
-        return [[layer.index, layer.op_type, layer.shape, cost.unit, cost.macs, cost.compute_cycles, cost.cycles,
-                 round(cost.utilization * 100, 2), cost.sram_bytes, cost.dram_bytes, round(cost.energy_pj / 1e3, 3),
+        return [[layer.index, layer.op_type, layer.shape, cost.unit, cost.macs, cost.compute_cycles, cost.stall_cycles,
+                 cost.cycles, round(cost.utilization * 100, 2), cost.sram_bytes, cost.dram_bytes,
+                 round(cost.energy_pj / 1e3, 3),
                  cost.bound + (f" ({cost.note})" if cost.note else "")] for layer, cost in self.layers]
 
     def table(self) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pytest
 from tinybench.result_schema import validation_errors
 from tinybench.statistics import summarize
 
-ALL = ["vww01", "kws01", "ic01", "ic02", "ad01", "det01"]
+ALL = ["vww01", "kws01", "ic01", "ic02", "ad01", "det01", "sww01"]
 
 
 def bundles(out_dir):

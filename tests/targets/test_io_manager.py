@@ -10,18 +10,20 @@ import serial
 from tinybench.targets.dut_session import DutSession, Timeouts
 from tinybench.targets.eembc_protocol import ProtocolError
 from tinybench.targets.io_manager import InterfaceBoardTransport
-from tinybench.targets.serial_link import LineLink
+from tinybench.targets.serial_link import DeviceReset, LineLink
 
 
 @pytest.fixture
 def board(cli_env):
     proc = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", "-w", "kws01", "--mode", "energy",
-                             "--interface-board"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=cli_env)
+                             "--interface-board", "--time-scale", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=cli_env)
     port = proc.stdout.readline().split(": ", 1)[1].strip()
     link = LineLink(serial.Serial(port, 115200, timeout=0.05), port)
     link.drain(0.1)
-    yield InterfaceBoardTransport(link), link
+    transport = InterfaceBoardTransport(link)
+    transport.set_baud(transport.check_baud())  # as the official runner: the board resets, its queue is empty
+    yield transport, link
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -52,3 +54,22 @@ def test_raw_transcript_matches_the_documented_framing(board):
     assert link.command("dut profile", 2) == ["m-dut-passthrough(profile)"]
     assert link.collect("dut profile", 2, end="[dut]: m-ready") == [
         "[dut]: m-profile-[ULPMark for tinyML Firmware V0.0.1]", "[dut]: m-model-[kws01]"]
+
+
+def test_a_dut_banner_queued_in_the_board_answers_the_next_passthrough(cli_env):
+    """As the board's firmware: DUT output waits in its UART queue until a passthrough reads it."""
+    proc = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", "-w", "kws01", "--mode", "energy",
+                             "--interface-board", "--time-scale", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=cli_env)
+    try:
+        port = proc.stdout.readline().split(": ", 1)[1].strip()
+        link = LineLink(serial.Serial(port, 115200, timeout=0.05), port)
+        transport = InterfaceBoardTransport(link)
+        with pytest.raises(DeviceReset, match="m-timestamp-mode-energy"):  # the banner, not the reply to name
+            transport.command("name", 2)
+        assert transport.command("profile", 2) == ["m-name-dut-[tinybench-emulator]"]  # one command late
+        transport.resync()  # setbaud: the board resets and forgets what it had queued
+        assert transport.command("name", 2) == ["m-name-dut-[tinybench-emulator]"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

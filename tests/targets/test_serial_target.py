@@ -4,7 +4,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -17,30 +16,7 @@ from tinybench.targets.tflm_runtime import TflmModel
 from tinybench.workloads import get_workload
 from tinybench.workloads.datasets import open_dataset
 from tinybench.workloads.model_choice import resolve_model
-from tinybench.workloads.scoring import dequantized, reconstruction_mse
-
-
-class Emulator:
-    """`tinybench emulate dut …` in its own process; `.port`, `.pid`."""
-
-    def __init__(self, env, *args):
-        self.proc = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        header = {}
-        while len(header) < 2:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"emulator did not start: {self.proc.stderr.read()}")
-            key, _, value = line.partition(": ")
-            header[key] = value.strip()
-        self.port, self.pid = header["pty"], int(header["pid"])
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+from tinybench.workloads.scoring import dequantized
 
 
 @pytest.fixture
@@ -49,17 +25,9 @@ def env(cli_env, reference_dir):
 
 
 @pytest.fixture
-def emulator(env):
-    started = []
-
-    def start(*args):
-        emu = Emulator(env, *args)
-        started.append(emu)
-        return emu
-
-    yield start
-    for emu in started:
-        emu.stop()
+def emulator(env, start_emulator):
+    # the virtual clock: these tests are about the protocol, not about time passing
+    return lambda *args: start_emulator(env, "dut", "--time-scale", "0", *args)
 
 
 def run(cmd, env, *args, timeout=600):
@@ -230,3 +198,33 @@ def test_a_reset_in_energy_mode_is_a_clear_error_not_a_crash():
     with pytest.raises(TargetError, match="reset while answering"):
         target._call("infer 1 0", reset)
     assert target._board_session.loaded is None
+
+
+@pytest.mark.needs_reference
+def test_a_device_runs_its_own_model_declared_not_verified(emulator, eembc_dir, tinybench_cmd, env, tmp_path):
+    """--model reference on a device declares what it runs: no .tflite on the host, division declared."""
+    emu = emulator("-w", "kws01", "--model", "reference")  # the device has the model flashed
+    host_env = {k: v for k, v in env.items() if k != "TINYBENCH_REFERENCE_DIR"}
+    host_env["TINYBENCH_CACHE"] = str(tmp_path / "empty-cache")  # no model file anywhere on the host
+    proc = run(tinybench_cmd, host_env, "run", "--target", "serial", "--port", emu.port, "-w", "kws01",
+               "--model", "reference", "--no-download", "-m", "accuracy", "--data", str(eembc_dir("kws01", count=4)),
+               "--out", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    assert "closed division, declared by the submitter, reference model" in proc.stdout
+    bundle = next(p for p in (tmp_path / "r").iterdir() if not p.name.startswith("."))
+    result = json.loads((bundle / "result.json").read_text())
+    model = result["model"]
+    w = get_workload("kws01")
+    assert (model["source"], model["division"], model["division_basis"]) == ("reference", "closed", "declared")
+    assert (model["sha256"], model["bytes"]) == (w.reference.sha256, w.reference.size_bytes)  # pinned, not read
+    assert result["modes"]["accuracy"]["status"] == "measured"
+    from tinybench.result_schema import validation_errors
+
+    assert validation_errors(result) == []
+
+
+def test_host_targets_verify_the_model_they_run(tinybench_cmd, env, tmp_path):
+    proc = run(tinybench_cmd, env, "run", "--target", "host", "-w", "kws01", "-m", "performance", "--quick",
+               "--out", str(tmp_path / "r"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)[0]["model"]["division_basis"] == "verified"

@@ -9,7 +9,7 @@ from tinybench.workloads.builtin_models import BUILTIN_DIR, builtin_model, manif
 from tinybench.workloads.model_artifact import sha256_hex
 from tinybench.workloads.tflite_graph import read_graph
 
-WORKLOADS = ["vww01", "kws01", "ic01", "ic02", "ad01"]  # those with an official reference model
+WORKLOADS = ["vww01", "kws01", "ic01", "ic02", "ad01", "sww01"]  # those with an official reference model
 BUILT = [*WORKLOADS, "det01"]
 
 
@@ -42,7 +42,7 @@ def test_builtin_model_has_the_reference_input_spec(workload_id):
 def test_builtin_model_has_the_reference_architecture(workload_id, reference_dir):
     """Same operator counts and parameter count as the official MLPerf Tiny model."""
     w = get_workload(workload_id)
-    reference = read_graph((reference_dir / "models" / w.reference.filename).read_bytes())
+    reference = read_graph((reference_dir / w.reference.mirror_folder / w.reference.filename).read_bytes())
     ours = builtin_model(w).graph
     assert ours.op_counts == reference.op_counts
     assert ours.parameters == reference.parameters

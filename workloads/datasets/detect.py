@@ -15,12 +15,17 @@ LAYOUTS = {
     "ic02": "an EEMBC folder, or CIFAR-10 python or binary batches",
     "ad01": "an EEMBC folder, or a folder of normal_*/anomaly_* .bin spectrogram files",
     "det01": "a KITTI object folder (image_2/ and label_2/)",
+    "sww01": "a truth JSON in MLPerf Tiny's format (sww_long_test.json) with its .wav streams beside it",
 }
 
 
 def open_dataset(workload: Workload, root: Path, split: str = "test") -> Dataset:
     """Open `root` for `workload`; `root/<workload id>/` is used when present."""
     root = Path(root).expanduser()
+    if "sww-stream" in workload.datasets:  # a truth JSON and its wavs (a folder or the JSON itself)
+        from tinybench.workloads.datasets.sww_stream import open_stream_dataset
+
+        return open_stream_dataset(root / workload.id if (root / workload.id).is_dir() else root)
     if not root.exists():
         raise DatasetError(f"dataset folder not found: {root}")
     if not root.is_dir():

@@ -1,158 +1,87 @@
-"""KITTI 2-D object detection AP (Car, Pedestrian, Cyclist × Easy, Moderate, Hard).
+"""KITTI 2-D object detection AP (Car, Pedestrian, Cyclist × Easy, Moderate, Hard), two ways.
 
-From the published definition (KITTI object devkit, `eval.cpp`; Simonelli et al. 2019 for R40):
+``method="devkit"`` (the default; det01's headline) reproduces the official object devkit
+(`evaluate_object.cpp`, 3-D devkit of 2017 and later, which the KITTI server runs) and its
+Python port `kitti-object-eval-python` (vendored in OpenPCDet, mmdetection3d, second.pytorch),
+quirks included, so the numbers equal what published tables' tooling prints
+(:mod:`.kitti_devkit`; `scripts/compare_kitti_ap.py` checks it against the port).
+``method="exact"`` keeps the same ignore rules but matches one-to-one by score and interpolates
+the full precision/recall curve (:mod:`.kitti_exact`), for users who want the curve itself.
 
-- difficulty: Easy = box height ≥ 40 px, occlusion ≤ 0, truncation ≤ 0.15; Moderate = ≥ 25 px,
-  ≤ 1, ≤ 0.30; Hard = ≥ 25 px, ≤ 2, ≤ 0.50 (heights in original image pixels);
-- a ground truth of the class that meets the difficulty counts (recall denominator); one of the
-  class that does not, or of the neighbouring class (Van for Car, Person_sitting for Pedestrian), is
-  *ignored*: a detection matched to it is neither a TP nor an FP;
-- detections lower than the difficulty's minimum height are ignored;
-- a detection is a TP when IoU > 0.7 (Car) or > 0.5 (Pedestrian, Cyclist) with a counted ground truth;
-  each ground truth matches at most one detection (the highest-scoring one that overlaps it; later
-  ones are FPs — duplicates);
-- an unmatched detection inside a DontCare region (intersection ÷ detection area > the threshold) is
-  ignored, otherwise it is an FP;
-- precision/recall over the detections ranked by score; interpolated precision p(r) = max precision
-  at recall ≥ r; AP|R11 = mean of p(r) at r = 0, 0.1, …, 1; AP|R40 = mean at r = 1/40, …, 1.
+Shared rules (:mod:`.kitti_rules`): a GT counts when of the class with height > 40 / 25 / 25 px
+(a box exactly at the minimum is ignored), occlusion ≤ 0 / 1 / 2 and truncation ≤ 0.15 / 0.30 /
+0.50; of the class but harder, or Van (for Car) / Person_sitting (for Pedestrian), it is
+ignored (a detection on it is neither TP nor FP); detections with |y2 − y1| < the minimum height
+are never TP or FP; a left-over detection covered by a DontCare region (inter / own area > the
+IoU threshold) is not an FP; IoU > 0.7 (Car), > 0.5 (Pedestrian, Cyclist). Every counted GT is
+in the recall denominator, also one that only a too-small detection found.
 
-Matching is greedy by score over all images (as PASCAL VOC); the devkit reaches the same curve by
-re-matching at sampled score thresholds, and the two agree on the hand-built cases in the tests.
+The devkit's quirks (reproduced by ``devkit``, absent from ``exact``):
+
+1. **Recall is sampled at scores, not at recalls.** The devkit keeps at most 41 score
+   thresholds, each the score of a TP, chosen so that its recall is the *nearest* to 0, 1/40,
+   2/40, … and reads precision at each; AP|R40 averages samples 1–40 and AP|R11 samples 0, 4, …,
+   40 of that list. With fewer than 40 counted GTs each TP is one sample, so recall is
+   overstated: 2 GTs and 2 perfect detections score AP|R40 = 1/40 = 2.5 % and AP|R11 = 1/11 (the
+   exact curve: 100 %). With many GTs a sample may sit just below its recall step, which the
+   exact curve would not reach (or just above).
+2. **Two matching passes.** Thresholds come from a pass in which each GT (in file order) takes
+   the highest-*scored* overlapping detection; the counts at each threshold come from a pass in
+   which each GT takes the detection of *largest overlap*. So a GT's order in the label file and
+   a duplicate's overlap can move TPs between detections, and a GT taken in the first pass by a
+   higher-scored too-small detection gives no threshold though it is a TP in the second.
+3. **A too-small detection of any class is an ignored detection** for every class: a 20 px
+   Pedestrian box on a Car GT (moderate) makes that Car neither TP nor miss in the count pass
+   (it still counts in the denominator).
+4. A threshold at which no detection counts gives 0/0 precision: the devkit prints nan; here
+   that sample is 0 (we have not seen it happen). The C++ devkit skips a class with no
+   detection at all; the port and tinybench report 0 for it.
+5. The devkit's precision is read at its score thresholds, so AP|R11 and AP|R40 of the same run
+   are not the same curve sampled twice (R11 uses every fourth of the 41 samples).
+
+Where ``exact`` differs, and why: one matching (greedy by score, a detection takes the counted
+GT it overlaps most, an ignored one only failing that) makes every threshold consistent and the
+order of GTs and images irrelevant; too-small detections play no part; interpolation uses every
+distinct score, so recall is exact (R40 at r = k/40 is the best precision at TP·40 ≥ k·n).
+On the comparison script's scenarios the two differ by about 1.5 AP points on cells with
+hundreds of GTs, by up to 7 in crowded scenes (quirk 2) and by up to 100 on small cells
+(quirk 1).
+
+History: the 2-D devkit before 2017 ignored GTs *below* the minimum height (``<``); the 3-D
+devkit and the Python port ignore them *at or below* it (``<=``), which is what is used here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from tinybench.workloads.metrics.kitti_devkit import evaluate_devkit
+from tinybench.workloads.metrics.kitti_exact import evaluate_exact
+from tinybench.workloads.metrics.kitti_rules import (
+    CLASSES, DIFFICULTIES, IOU_THRESHOLD, NEIGHBOURS, ClassResult, Detection, GroundTruth, Image, covered, iou, prepare,
+)
 
-import numpy as np
+METHODS = ("devkit", "exact")
+DEFAULT_METHOD = "devkit"
 
-CLASSES = ("Car", "Pedestrian", "Cyclist")
-NEIGHBOURS = {"Car": "Van", "Pedestrian": "Person_sitting"}
-IOU_THRESHOLD = {"Car": 0.7, "Pedestrian": 0.5, "Cyclist": 0.5}
-DIFFICULTIES = {"easy": (40.0, 0, 0.15), "moderate": (25.0, 1, 0.30), "hard": (25.0, 2, 0.50)}
-
-
-@dataclass(frozen=True)
-class GroundTruth:
-    cls: str
-    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in original image pixels
-    truncation: float = 0.0
-    occlusion: int = 0
+__all__ = ["CLASSES", "DIFFICULTIES", "IOU_THRESHOLD", "METHODS", "NEIGHBOURS", "ClassResult", "Detection",
+           "GroundTruth", "covered", "evaluate", "evaluate_class", "iou"]
 
 
-@dataclass(frozen=True)
-class Detection:
-    cls: str
-    box: tuple[float, float, float, float]
-    score: float
+def _check(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"unknown KITTI AP method '{method}' (choose {' or '.join(METHODS)})")
 
 
-def iou(a: tuple, b: tuple) -> float:
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+def evaluate_class(images: list[Image], cls: str, difficulty: str, method: str = DEFAULT_METHOD) -> ClassResult:
+    """AP of one class at one difficulty; `images`: (ground truths, detections, DontCare boxes) each."""
+    _check(method)
+    prepared = [prepare(image) for image in images]
+    run = evaluate_devkit if method == "devkit" else evaluate_exact
+    return run(prepared, cls, difficulty)
 
 
-def covered(det: tuple, region: tuple) -> float:
-    """Intersection over the detection's own area (the devkit's DontCare criterion)."""
-    iw = min(det[2], region[2]) - max(det[0], region[0])
-    ih = min(det[3], region[3]) - max(det[1], region[1])
-    area = (det[2] - det[0]) * (det[3] - det[1])
-    return iw * ih / area if iw > 0 and ih > 0 and area > 0 else 0.0
-
-
-def interpolated_ap(recall: np.ndarray, precision: np.ndarray, points: np.ndarray) -> float:
-    if recall.size == 0:
-        return 0.0
-    envelope = np.maximum.accumulate(precision[::-1])[::-1]  # max precision at recall ≥ r
-    values = []
-    for r in points:
-        reached = np.flatnonzero(recall >= r - 1e-12)
-        values.append(envelope[reached[0]] if reached.size else 0.0)
-    return float(np.mean(values))
-
-
-R11 = np.linspace(0.0, 1.0, 11)
-R40 = np.linspace(1.0 / 40, 1.0, 40)
-
-
-@dataclass(frozen=True)
-class ClassResult:
-    cls: str
-    difficulty: str
-    ground_truths: int
-    tp: int
-    fp: int
-    ap_r11: float
-    ap_r40: float
-
-
-def evaluate_class(images: list[tuple[list[GroundTruth], list[Detection], list[tuple]]], cls: str,
-                   difficulty: str) -> ClassResult:
-    """`images`: (ground truths, detections, DontCare boxes) per image."""
-    min_height, max_occlusion, max_truncation = DIFFICULTIES[difficulty]
-    threshold = IOU_THRESHOLD[cls]
-    ranked: list[tuple[float, int, int]] = []  # (−score, image, detection index)
-    counted = 0
-    states = []
-    for image, (gts, dets, _) in enumerate(images):
-        gt_state = []
-        for gt in gts:
-            height = gt.box[3] - gt.box[1]
-            hard_enough = height >= min_height and gt.occlusion <= max_occlusion and gt.truncation <= max_truncation
-            if gt.cls == cls and hard_enough:
-                gt_state.append("count")
-                counted += 1
-            elif gt.cls == cls or gt.cls == NEIGHBOURS.get(cls):
-                gt_state.append("ignore")
-            else:
-                gt_state.append("other")
-        states.append(gt_state)
-        for j, det in enumerate(dets):
-            if det.cls == cls:
-                ranked.append((-det.score, image, j))
-    ranked.sort()
-    matched = [[False] * len(images[i][0]) for i in range(len(images))]
-    outcomes = []  # 1 = TP, 0 = FP (ignored detections are left out)
-    excused = 0  # counted ground truths matched only by a too-small detection: neither TP nor FN (devkit)
-    for _, image, j in ranked:
-        gts, dets, dont_care = images[image]
-        det = dets[j]
-        best, best_iou = None, threshold
-        for k, gt in enumerate(gts):
-            if states[image][k] == "other" or matched[image][k]:
-                continue
-            overlap = iou(det.box, gt.box)
-            if overlap > best_iou or (best is not None and overlap == best_iou and states[image][k] == "count"):
-                best, best_iou = k, overlap
-        if best is not None:
-            matched[image][best] = True
-            if states[image][best] == "count":
-                if det.box[3] - det.box[1] >= min_height:
-                    outcomes.append(1)
-                else:
-                    excused += 1
-            continue  # matched to an ignored ground truth, or too small: neither TP nor FP
-        if det.box[3] - det.box[1] < min_height:
-            continue
-        if any(covered(det.box, region) > threshold for region in dont_care):
-            continue
-        outcomes.append(0)
-    hits = np.asarray(outcomes, dtype=np.float64)
-    tp = np.cumsum(hits)
-    fp = np.cumsum(1 - hits)
-    counted -= excused
-    if counted <= 0:
-        return ClassResult(cls, difficulty, 0, 0, int(fp[-1]) if fp.size else 0, 0.0, 0.0)
-    recall = tp / counted
-    precision = tp / np.maximum(tp + fp, 1)
-    return ClassResult(cls, difficulty, counted, int(tp[-1]) if tp.size else 0, int(fp[-1]) if fp.size else 0,
-                       interpolated_ap(recall, precision, R11), interpolated_ap(recall, precision, R40))
-
-
-def evaluate(images: list[tuple[list[GroundTruth], list[Detection], list[tuple]]]) -> list[ClassResult]:
-    return [evaluate_class(images, cls, difficulty) for cls in CLASSES for difficulty in DIFFICULTIES]
+def evaluate(images: list[Image], method: str = DEFAULT_METHOD) -> list[ClassResult]:
+    """Every class × difficulty (Car, Pedestrian, Cyclist × easy, moderate, hard)."""
+    _check(method)
+    prepared = [prepare(image) for image in images]
+    run = evaluate_devkit if method == "devkit" else evaluate_exact
+    return [run(prepared, cls, difficulty) for cls in CLASSES for difficulty in DIFFICULTIES]

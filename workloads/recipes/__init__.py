@@ -31,4 +31,5 @@ RECIPES: dict[str, str] = {
     "ic02": "tinybench.workloads.recipes.resnet:ic02",
     "ad01": "tinybench.workloads.recipes.autoencoder:ad01",
     "det01": "tinybench.workloads.recipes.detector:det01",
+    "sww01": "tinybench.workloads.recipes.sww_cnn:sww01",
 }

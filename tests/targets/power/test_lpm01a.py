@@ -1,11 +1,13 @@
-"""The LPM01A grammar and the emulator's state machine, without a port."""
+"""The LPM01A grammar, the emulator's acquisition and the host's stream bookkeeping, without a port."""
 
+import numpy as np
 import pytest
 
 from tinybench.energy_accounting import sample_window_energy
-from tinybench.targets.emulators.lpm01a_emulator import Lpm01aModel, MonitorFaults, PowerModel
+from tinybench.targets.emulators.lpm01a_emulator import Acquisition, Lpm01aBoard, MonitorFaults, PowerModel
 from tinybench.targets.power.contract import SampleCapture
 from tinybench.targets.power.lpm01a_protocol import TIMESTAMP, classify, decode_sample, encode_sample, setup_commands
+from tinybench.targets.power.lpm01a_stream import StreamState
 
 
 @pytest.mark.parametrize("joules", [3.287e-5, 8.04e-4, 1e-9, 0.0123456, 2.5])
@@ -37,50 +39,105 @@ def test_setup_matches_the_runners_sequence_and_validates():
 
 
 def test_emulator_acks_and_errors():
-    board = Lpm01aModel()
-    assert board.command('lcd 1 "MLPerf Tiny"') == ['PowerShield > ack lcd 1 "MLPerf Tiny"']
-    assert board.command("volt 1800m") == ["PowerShield > ack volt 1800m"]
-    assert board.command("volt 5000m") == ["PowerShield > error volt 5000m",
-                                           "Error detail: voltage 5000 mV outside 1800-3300 mV"]
-    assert board.command("frobnicate") == ["PowerShield > error frobnicate", "Error detail: Command unknown"]
-    assert board.command("stop") == ["PowerShield > ack stop", "PowerShield > Acquisition completed"]
-    assert Lpm01aModel(faults=MonitorFaults(no_ack="htc")).command("htc") == []
+    board = Lpm01aBoard()
+    assert board.command('lcd 1 "MLPerf Tiny"', 0.0) == ['PowerShield > ack lcd 1 "MLPerf Tiny"']
+    assert board.command("volt 1800m", 0.0) == ["PowerShield > ack volt 1800m"]
+    assert board.command("volt 5000m", 0.0) == ["PowerShield > error volt 5000m",
+                                                "Error detail: voltage 5000 mV outside 1800-3300 mV"]
+    assert board.command("frobnicate", 0.0) == ["PowerShield > error frobnicate", "Error detail: Command unknown"]
+    assert board.command("start", 0.0) == ["PowerShield > ack start"]
+    assert board.command("freq 2k", 0.0)[0] == "PowerShield > error freq 2k"  # not while acquiring
+    assert board.command("stop", 0.0) == ["PowerShield > ack stop", "PowerShield > Acquisition completed"]
+    assert Lpm01aBoard(faults=MonitorFaults(no_ack="htc")).command("htc", 0.0) == []
 
 
-def test_emulator_energy_follows_the_power_model():
-    board = Lpm01aModel(PowerModel(idle_ma=1.0, active_ma=10.0))
-    for command in ("volt 1800m", "freq 1k", "pwr on", "start"):
-        board.command(command)
-    lines = board.dut("idle", 0)  # first message: the sample clock starts here
-    lines += board.dut("active", 500_000)  # 0.5 s idle: 500 samples of 1.8 µJ
-    lines += board.dut("ts", 500_000)
-    lines += board.dut("ts", 2_500_000)  # 2 s active: 2000 samples of 18 µJ
-    lines += board.dut("idle", 2_500_000)
-    samples = [decode_sample(line) for line in lines if classify(line).kind == "sample"]
-    events = [(classify(l).value, sum(1 for x in lines[:i] if classify(x).kind == "sample"))
-              for i, l in enumerate(lines) if classify(l).kind == "event"]
-    assert len(samples) == 2500
-    assert samples[0] == pytest.approx(1.8e-6) and samples[-1] == pytest.approx(18e-6)
-    assert events == [(1, 500), (2, 2500)]
-    stamps = [l for l in lines if l.startswith("TimeStamp")]
-    assert stamps == ["TimeStamp: 001s 000ms, buff 00%", "TimeStamp: 002s 000ms, buff 00%"]
-    assert all(TIMESTAMP.match(s) for s in stamps)
-    import numpy as np
+def acquisition(faults=MonitorFaults(), powered=True):
+    return Acquisition(origin=100.0, period_s=1e-3, power=PowerModel(idle_ma=1.0, active_ma=10.0), faults=faults,
+                       powered=powered, voltage_mv=1800)
 
+
+def decode(lines):
+    """(samples, events as (number, samples before it)) of an emitted stream."""
+    samples, events = [], []
+    for line in lines:
+        kind = classify(line)
+        if kind.kind == "sample":
+            samples.append(kind.value)
+        elif kind.kind == "event":
+            events.append((kind.value, len(samples)))
+    return samples, events
+
+
+def test_the_stream_follows_the_announced_timeline_whenever_it_is_written():
+    acq = acquisition()
+    acq.change(100.5, "dut", "active")  # announced ahead of time, as the DUT emulator does
+    acq.pulse(100.5, 1)
+    acq.pulse(102.5, 2)
+    acq.change(102.5, "dut", "idle")
+    lines = acq.emit(100.3) + acq.emit(101.0) + acq.emit(103.0)  # written in three bursts
+    samples, events = decode(lines)
+    assert len(samples) == 3000 and events == [(1, 500), (2, 2500)]
+    assert samples[0] == pytest.approx(1.8e-6) and samples[600] == pytest.approx(18e-6)
+    assert [line for line in lines if line.startswith("TimeStamp")] == [
+        "TimeStamp: 001s 000ms, buff 00%", "TimeStamp: 002s 000ms, buff 00%", "TimeStamp: 003s 000ms, buff 00%"]
+    assert all(TIMESTAMP.match(line) for line in lines if line.startswith("TimeStamp"))
+    assert sorted(acq.emitted_pulses) == [1, 2]
     window = sample_window_energy(SampleCapture(np.array(samples), events, 1000.0))
     assert window.energy_j == pytest.approx(18e-3 * 2.0, rel=1e-3) and window.duration_s == pytest.approx(2.0)
 
 
+def test_an_event_waits_for_the_samples_before_it_and_nothing_else():
+    acq = acquisition()
+    acq.pulse(100.0105, 1)
+    samples, events = decode(acq.emit(100.0105))  # its time has come: the 10 whole samples, then the event
+    assert events == [(1, 10)] and len(samples) == 10
+
+
+def test_a_pulse_the_emulator_could_not_place_is_flagged_not_misplaced():
+    acq = acquisition()
+    acq.emit(100.5)
+    acq.pulse(100.2, 7)  # reported after its time was already written
+    lines = acq.emit(100.6)
+    assert any("reached the monitor" in line for line in lines)
+
+
 def test_unpowered_dut_draws_nothing():
-    board = Lpm01aModel()
-    board.command("start")
-    lines = board.dut("active", 0) + board.dut("idle", 10_000)
-    assert [decode_sample(l) for l in lines if classify(l).kind == "sample"] == [0.0] * 10
+    acq = acquisition(powered=False)
+    acq.change(100.0, "dut", "active")
+    assert set(decode(acq.emit(100.01))[0]) == {0.0}
+
+
+def test_faults_of_the_stream():
+    acq = acquisition(MonitorFaults(miss_pulse=1, garbage_after_event=1, stop_after_event=2))
+    for seq, t in enumerate((100.1, 100.2, 100.3, 100.4), start=1):
+        acq.pulse(t, seq)
+    lines = acq.emit(101.0)
+    assert [line for line in lines if classify(line).kind == "event"] == ["event 1 ris", "event 2 ris"]  # 1 missed
+    assert len(lines) > 300 and acq.stopped and not acq.emit(102.0)  # stopped for good after event 2
+    assert sum(1 for line in lines if classify(line).kind == "message") >= 5  # the burst
+
+
+def stream_of(lines, rate=1000.0):
+    state = StreamState(rate, acquiring=True)
+    state.begin_window()
+    for line in lines:
+        state.handle(classify(line))
+    return state
+
+
+def test_host_bookkeeping_sees_lost_samples_lost_events_and_junk():
+    good = ["1800-09"] * 1000 + ["TimeStamp: 001s 000ms, buff 00%"]
+    assert stream_of(good).problems == []
+    lost = stream_of(["1800-09"] * 990 + ["TimeStamp: 001s 000ms, buff 40%"] + ["1800-09"] * 1000
+                     + ["TimeStamp: 002s 000ms, buff 00%"])
+    assert len(lost.problems) == 1 and "samples lost" in lost.problems[0] and "10 missing" in lost.problems[0]
+    gap = stream_of(["event 1 ris", "1800-09", "event 3 ris"])
+    assert "not consecutive" in gap.problems[0]
+    junk = stream_of(["1800-09", "\x7f\x01", "3287-0", "TimeStamp: 1s", "PowerShield > ack start"])
+    assert len(junk.problems) == 3  # an acknowledgement is not junk
 
 
 def test_window_accounting_rules():
-    import numpy as np
-
     samples = np.full(100, 1e-6)
     # "extra activity on the timestamp pin at the beginning": only the last two events count
     w = sample_window_energy(SampleCapture(samples, [(1, 2), (2, 10), (3, 60)], 1000.0))

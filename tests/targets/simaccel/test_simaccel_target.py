@@ -6,6 +6,7 @@ import subprocess
 import pandas as pd
 import pytest
 
+from tinybench.result_schema import validation_errors
 from tinybench.targets.simaccel.accelerator import load_accelerator
 from tinybench.targets.simaccel.simulator import simulate
 from tinybench.workloads import get_workload
@@ -46,6 +47,9 @@ def test_all_modes_for_vww01_and_accuracy_equal_to_the_host(tinybench_cmd, cli_e
     layers = pd.read_csv(tmp_path / "s" / s["run_id"] / s["files"]["simaccel_layers"])
     assert len(layers) == len(model.graph.operators) and layers["cycles"].sum() == expected.cycles
     assert s["simulation"]["totals"]["cycles"] == expected.cycles
+    assert s["simulation"]["totals"]["stall_cycles"] == layers["stall cycles"].sum() == expected.totals()["stall_cycles"]
+    bundle = json.loads((tmp_path / "s" / s["run_id"] / "result.json").read_text())
+    assert validation_errors(bundle) == []  # the simulation block is typed and bounded in the schema
     assert set(layers["bound"].str.split(" ").str[0]) <= {"compute", "memory", "host"}
 
 
@@ -61,6 +65,7 @@ def test_unmapped_operators_use_the_documented_host_fallback():
     acc = load_accelerator("mcu-npu")
     acc = type(acc)(**{**acc.__dict__, "host_cycles_per_element": {}})
     sim = simulate(resolve_model("builtin", get_workload("kws01")).graph, acc)
-    host_rows = [row for row in sim.table_rows() if row[3] == "host"]
-    assert {row[1] for row in host_rows} == {"AVERAGE_POOL_2D", "RESHAPE", "SOFTMAX"}
-    assert all(row[6] > 0 and "default cost" in row[11] for row in host_rows)  # never a silent zero
+    table = sim.table()
+    host_rows = table[table["unit"] == "host"]
+    assert set(host_rows["op"]) == {"AVERAGE_POOL_2D", "RESHAPE", "SOFTMAX"}
+    assert (host_rows["cycles"] > 0).all() and host_rows["bound"].str.contains("default cost").all()  # never zero

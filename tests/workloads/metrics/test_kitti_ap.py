@@ -13,7 +13,8 @@ def car(box, score):
 
 
 def ap(images, cls="Car", difficulty="moderate"):
-    result = evaluate_class(images, cls, difficulty)
+    """AP with method="exact" (the textbook curve), which these small cases are worked out for."""
+    result = evaluate_class(images, cls, difficulty, "exact")
     return result.ap_r11, result.ap_r40
 
 
@@ -59,10 +60,10 @@ def test_difficulty_filters_ground_truth_and_small_detections():
     small = GroundTruth("Car", (100, 100, 180, 130))  # 30 px: moderate yes, easy no
     occluded = GroundTruth("Car", (300, 100, 400, 160), occlusion=2)  # hard only
     dets = [car(small.box, 0.9), car(occluded.box, 0.8)]
-    assert evaluate_class([([small, occluded], dets, [])], "Car", "easy").ground_truths == 0
-    moderate = evaluate_class([([small, occluded], dets, [])], "Car", "moderate")
+    assert evaluate_class([([small, occluded], dets, [])], "Car", "easy", "exact").ground_truths == 0
+    moderate = evaluate_class([([small, occluded], dets, [])], "Car", "moderate", "exact")
     assert (moderate.ground_truths, moderate.tp, moderate.fp) == (1, 1, 0)  # the occluded match is ignored
-    hard = evaluate_class([([small, occluded], dets, [])], "Car", "hard")
+    hard = evaluate_class([([small, occluded], dets, [])], "Car", "hard", "exact")
     assert (hard.ground_truths, hard.tp, hard.ap_r40) == (2, 2, 1.0)
     tiny = car((500, 100, 560, 115), 0.99)  # 15 px tall: below every minimum height → ignored
     assert ap([([CAR_A], [tiny, car(CAR_A.box, 0.9)], [])]) == (1.0, 1.0)
