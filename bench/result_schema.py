@@ -30,6 +30,15 @@ def _validator():  # noqa: ANN202 - jsonschema.Draft202012Validator
     return jsonschema.Draft202012Validator(result_schema())
 
 
+@lru_cache(maxsize=1)
+def _fast_validator():  # noqa: ANN202 - jsonschema_rs validator, or None where it is not installed
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return jsonschema_rs.Draft202012Validator(result_schema())
+
+
 def non_finite_paths(value: object, path: str = "", limit: int = 5) -> list[str]:
     """Where `value` holds NaN or ±Infinity (at most `limit` paths)."""
     found: list[str] = []
@@ -52,6 +61,9 @@ def short(message: str, limit: int = MAX_MESSAGE) -> str:
 def validation_errors(result: object) -> list[str]:
     """Every way `result` departs from the schema, as 'path: message' strings (each ≤ 300 characters)."""
     problems = [f"{p}: not a finite number" for p in non_finite_paths(result)]
+    fast = _fast_validator()  # ~0.5 ms a bundle (jsonschema: ~100 ms); jsonschema words the problems
+    if not problems and fast is not None and fast.is_valid(result):
+        return []
     errors = sorted(_validator().iter_errors(result), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"

@@ -13,6 +13,7 @@ import argparse
 import copy
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,10 +25,11 @@ from tinybench.reports.site import build_site
 WORKLOADS = ["vww01", "kws01", "ic01", "ic02", "ad01"]
 
 
-def seed_bundle(folder: Path) -> dict:
+def seed_bundle(folder: Path) -> tuple[dict, Path]:
     subprocess.run([sys.executable, "-m", "tinybench", "run", "-w", "kws01", "--quick", "--out", str(folder)],
                    check=True, capture_output=True)
-    return json.loads(next(folder.glob("*/result.json")).read_text())
+    path = next(folder.glob("*/result.json"))
+    return json.loads(path.read_text()), path.parent
 
 
 def main() -> None:
@@ -38,7 +40,7 @@ def main() -> None:
     rng = random.Random(0)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        seed = seed_bundle(tmp / "seed")
+        seed, seed_dir = seed_bundle(tmp / "seed")
         results = tmp / "results"
         t0 = time.perf_counter()
         for i in range(args.bundles):
@@ -50,11 +52,9 @@ def main() -> None:
             r["workload"]["id"] = workload
             r["target"]["system"]["name"] = f"Vendor {system % 17} board {system}"
             r["target"]["options"] = {"threads": system}
-            perf = r["modes"]["performance"]
-            perf["metrics"]["latency_median"]["value"] *= rng.uniform(0.2, 5.0)
-            perf["metrics"]["throughput_median"]["value"] = 1e3 / perf["metrics"]["latency_median"]["value"]
+            # the figures stay those of the raw files (the site recomputes them and rejects forged ones)
             folder = results / r["run_id"]
-            folder.mkdir(parents=True)
+            shutil.copytree(seed_dir, folder)
             (folder / "result.json").write_text(json.dumps(r))
         made = time.perf_counter() - t0
         report = build_site([results], tmp / "site")

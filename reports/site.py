@@ -34,7 +34,7 @@ from tinybench.errors import TinybenchError
 from tinybench.reports import svg_charts
 from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
 from tinybench.reports.leaderboard import COLUMNS, leaderboard
-from tinybench.reports.local_bundles import verify_bundle
+from tinybench.reports.local_bundles import verify_all
 from tinybench.reports.results_store import load_bundles, system_id
 from tinybench.reports.run_view import run_view
 
@@ -66,8 +66,7 @@ def page_path(root: Path, folder: str, name: str) -> Path:
 def _accept(loaded_bundles: list[dict], extra: list[dict], rejected: list[tuple[str, str]]) -> list[dict]:
     """Verified local bundles plus extra (checked submission) results, each run id once."""
     results: list[dict] = []
-    for bundle in loaded_bundles:
-        verified = verify_bundle(bundle)
+    for bundle, verified in zip(loaded_bundles, verify_all(loaded_bundles)):
         if verified.result is None:
             rejected.append((bundle["_bundle"], "; ".join(verified.problems[:3])))
         else:

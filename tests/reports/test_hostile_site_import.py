@@ -179,3 +179,15 @@ def test_an_imported_figure_edited_after_import_is_rejected_by_the_site(tmp_path
     path.write_text(json.dumps(data))
     built = build_site([tmp_path / "imported"], tmp_path / "site")
     assert any("is not what its results.txt says (42.0)" in s for s in built.skipped)
+
+
+def test_a_mode_the_site_cannot_recompute_is_shown_with_a_note(tmp_path):
+    """sww01's stream mode: no crash, no invented validity, a note on the run page."""
+    from tinybench.reports.recompute import recompute
+
+    block = {"status": "measured", "reason": None, "metrics": {"f1": {"value": 0.9, "unit": "fraction"}},
+             "checks": [{"rule": "x", "passed": True, "detail": "declared"}], "valid_for_submission": True,
+             "files": {}}
+    outcome = recompute(tmp_path, "bundle", "stream", {"modes": {"stream": block}}, set())
+    assert outcome.problems == [] and outcome.block["valid_for_submission"] is False
+    assert "does not yet recompute stream results" in outcome.notes[0]
