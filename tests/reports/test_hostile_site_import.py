@@ -145,12 +145,12 @@ def test_import_keeps_going_invents_nothing_and_drops_nothing(run_isolated, tmp_
     from tinybench.reports.results_store import load_bundles
 
     bundles = {b["run_id"]: b for b in load_bundles([out]).bundles}
-    zero = next(b for k, b in bundles.items() if k.endswith("-A-kws01-performance-"))["modes"]["performance"]
+    zero = next(b for k, b in bundles.items() if k.endswith("-A-kws01-performance"))["modes"]["performance"]
     assert zero["status"] == "not_measured" and "0.0 inf./sec.: no latency can be derived" in zero["reason"]
-    energy = next(b for k, b in bundles.items() if k.endswith("-A-kws01-energy-"))["modes"]["energy"]
+    energy = next(b for k, b in bundles.items() if k.endswith("-A-kws01-energy"))["modes"]["energy"]
     assert energy["instrument"]["sample_rate_hz"] is None  # not stated by the source: not invented
     assert energy["metrics"]["throughput_median"]["value"] == 12.5  # the energy run's throughput is kept
-    accuracy = next(b for k, b in bundles.items() if k.endswith("-A-kws01-accuracy-"))["modes"]["accuracy"]
+    accuracy = next(b for k, b in bundles.items() if k.endswith("-A-kws01-accuracy"))["modes"]["accuracy"]
     assert set(accuracy["metrics"]) == {"top1", "auc"}  # every accuracy figure the runner printed
     twins = sorted(b["target"]["system"]["name"] for b in bundles.values() if "Twin" in b["target"]["system"]["name"])
     assert twins == ["Org: Twin (C1)", "Org: Twin (C2)"]
@@ -163,8 +163,8 @@ def test_import_keeps_going_invents_nothing_and_drops_nothing(run_isolated, tmp_
     built = run_isolated(cli("report", "build", "--results", str(out), "--out", str(site)), writable=(site,))
     assert built.returncode == 0 and "rejected" not in built.stderr, built.stderr
     board = (site / "leaderboard" / "kws01.html").read_text()
-    assert board.count("Org: Twin (C") == 2
-    energy_page = next((site / "runs").glob("*-A-kws01-energy-*.html")).read_text()
+    assert ">Org: Twin (C1)</a>" in board and ">Org: Twin (C2)</a>" in board
+    energy_page = next((site / "runs").glob("*-A-kws01-energy.html")).read_text()
     assert "sample rate not stated" in energy_page and "samples/s" not in energy_page
 
 

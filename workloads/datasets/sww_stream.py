@@ -120,7 +120,8 @@ def read_truth(path: Path) -> list[StreamTruth]:
     from tinybench.reports.safe_json import Refusal, load_untrusted
 
     try:
-        document = load_untrusted(path, str(path), MAX_TRUTH_BYTES)
+        # a local dataset may be a folder of links (the user's own files): read what they point to
+        document = load_untrusted(path.resolve(), str(path), MAX_TRUTH_BYTES)
     except Refusal as exc:
         raise DatasetError(str(exc)) from exc
     except OSError as exc:

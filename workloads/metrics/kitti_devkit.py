@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinybench.workloads.metrics.kitti_rules import (
-    COUNT, DIFFICULTIES, IGNORE, IOU_THRESHOLD, OTHER, ClassResult, PreparedImage, gt_states, relevant_detections,
+    COUNT, DIFFICULTIES, IOU_THRESHOLD, OTHER, ClassResult, PreparedImage, gt_states, relevant_detections,
 )
 
 SAMPLES = 41  # the devkit's N_SAMPLE_PTS

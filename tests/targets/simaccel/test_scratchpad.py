@@ -105,6 +105,10 @@ def test_rolled_stream_positions_match_an_explicit_diagonal_walk():
                 assert s.position_of_real(real) == position
                 real += 1
         assert real == s.real
+        for b in range(s.blocks):  # a sweep of block b from any position meets this word first
+            for start in range(s.size):
+                later = [p for p, (g, c) in enumerate(order) if p >= start and g // s.h == b and not null[g, c]]
+                assert s.first_word_at(b, start) == (later[0] if later else None)
         heads, tails = s.set_spans(3)
         for b in range(s.blocks):
             mine = [p for p, (g, c) in enumerate(order) if g // s.h == b and not null[g, c]]
