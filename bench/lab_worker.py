@@ -169,7 +169,9 @@ def run_job(job: WorkerJob) -> int:
                     modes = {m: block["status"] for m, block in result.result["modes"].items()}
                     failed |= result.failed
                     emit("bundle", workload=result.workload, path=str(result.bundle), failed=result.failed,
-                         modes=modes, reasons=[str(e)[:300] for e in result.result["errors"]])
+                         modes=modes, reasons=[f"{m}: {block['reason']}"[:300] for m, block in
+                                               result.result["modes"].items() if block["status"] in ("failed",
+                                                                                                    "interrupted")])
                 if any(r.failed for r in results) and _lost(lease, job.workloads[index + 1:]):
                     return EXIT_PLACE
             emit("state", state="releasing", detail="")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -134,6 +135,7 @@ def main() -> int:
               f"(target ≥ {0.8 * args.boards:.1f}×: {'met' if speedup >= 0.8 * args.boards else 'NOT met'})")
         upload_rates(lab, places[0])
     print(f"machine after: {machine()}")
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -89,9 +89,13 @@ class EmulatedLab:
         for spec in self.boards:
             monitor = monitor_info = None
             args = list(spec.emulator_args)
-            if spec.energy:
+            if spec.energy:  # the monitor follows the DUT's clock: real time, or the same virtual clock
+                scale = args[args.index("--time-scale") + 1] if "--time-scale" in args[:-1] else "1"
+                # On the virtual clock the stream comes in bursts no real instrument sends; a lab link (ser2net,
+                # RFC 2217) cannot drain them as fast as a local pty, so give the instrument room to buffer them.
+                burst = ["--buffer-bytes", str(1 << 24)] if float(scale) == 0 else []
                 monitor, log = self._spawn(f"{spec.place}-lpm01a", [sys.executable, "-m", "tinybench", "emulate",
-                                                                     "lpm01a"])
+                                                                     "lpm01a", "--time-scale", scale, *burst])
                 monitor_info = _wait_fields(log, monitor, ("pty", "dut-socket"))
                 args += ["--mode", "energy", "--interface-board", "--monitor-socket", monitor_info["dut-socket"]]
             proc, log = self._spawn(spec.place, [sys.executable, "-m", "tinybench.targets.lab.emulated_board",
