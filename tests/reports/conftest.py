@@ -187,7 +187,7 @@ def run_isolated(tmp_path):
     TMPDIR, which the process cleans) nothing new appeared under the test's temporary directory.
     """
 
-    def run(code: str, writable: tuple[Path, ...] = (), timeout: float = 300) -> Isolated:
+    def run(code: str, writable: tuple[Path, ...] = (), timeout: float = 900) -> Isolated:
         sandbox = tmp_path / f"sandbox-{uuid.uuid4().hex[:6]}"
         (sandbox / "tmp").mkdir(parents=True)
         before = _tree(tmp_path)
