@@ -94,8 +94,10 @@ def test_host_stream_gives_exactly_the_bare_frame_by_frame_detections(reference_
     detections = check_figures_from_raw_files(bundle, stream)
     assert detections["frame"].tolist() == fired
     assert fired == [0, *range(43, 67), 156]
-    # ideal board timestamps: frame k's pulse right after its processing, k·32 ms after the sync pulse
-    assert np.all(np.abs(detections["from_sync_s"] - np.array(fired) * 0.032) < 0.002)
+    # board timestamps: frame k's pulse right after its processing, k·32 ms after the sync pulse (which is
+    # itself one processing time late), in whole milliseconds — so off by at most one processing time + 1 ms
+    slack = float(frames["processing_s"].max()) + 0.0015
+    assert np.all(np.abs(detections["from_sync_s"] - np.array(fired) * 0.032) < slack)
     metrics = {k: v["value"] for k, v in stream["metrics"].items()}
     assert (metrics["true_positives"], metrics["false_negatives"], metrics["false_positives"]) == (2, 1, 0)
     assert stream["streams"][0]["scoring"]["false_negative_starts_s"] == [7.0]
