@@ -55,16 +55,7 @@ def site(tmp_path_factory):
     return built.out, bundles
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda m: page.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("request", lambda r: page.problems.append(f"fetched {r.url}") if not r.url.startswith("file://") else None)
-    yield page
-    context.close()
+# `page` (a Chromium page recording errors and any request leaving file://) comes from conftest.py
 
 
 def all_pages(site_dir: Path) -> list[Path]:
