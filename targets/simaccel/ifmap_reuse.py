@@ -194,6 +194,17 @@ class IfmapReuse:
         """(A, L, copy positions at index 0, copy valid from, copy valid to (inclusive), linear
         throughout, linear from, linear to, first row, column) of block ``block``'s groups."""
         cache = self.__dict__.setdefault("_group_cache", {})
+        if block in cache:
+            return cache[block]
+        kind = self._block_kind(block)
+        kinds = self.__dict__.setdefault("_kind_cache", {})
+        if kind is not None and kind in kinds:  # same pixels' layout as a block built before: shifted
+            ref, arrays = kinds[kind]
+            shift = (block - ref) * self.op.stream.h
+            a, length, copy_base, vlo, vhi, steady, ok_lo, ok_hi, g0, col = arrays
+            cache[block] = (a + shift * self.op.stream.w, length, copy_base + shift * self.op.stream.w, vlo, vhi,
+                            steady, ok_lo, ok_hi, g0 + shift, col)
+            return cache[block]
         if block not in cache:
             # build with it the blocks the sweep will likely want next: its neighbour, and the
             # blocks one window (``block_step``) further on, again and again
@@ -204,7 +215,25 @@ class IfmapReuse:
             per_block, arrays = self._build_groups(np.array(todo))
             for i, b in enumerate(todo):
                 cache[b] = tuple(x[i * per_block:(i + 1) * per_block] for x in arrays)
+                kind = self._block_kind(b)
+                if kind is not None:
+                    kinds.setdefault(kind, (b, cache[b]))
         return cache[block]
+
+    def _block_kind(self, block: int) -> tuple | None:
+        """os: blocks whose pixels sit alike in their output rows (same columns, rows away from
+        the top and bottom edges) have the same groups, shifted along the stream by K·R per
+        block; None for blocks near the stack's ends (nonlinear diagonals, null words)."""
+        if self.dataflow != "os":
+            return None
+        cv, s = self.conv, self.op.stream
+        edge = (cv.kh - 1) // cv.stride
+        reach = ((edge + 1) * cv.out_w + cv.kw) // s.w + 2
+        if block < reach or block >= s.blocks - reach:
+            return None
+        oy, ox = np.divmod(np.arange(block * s.w, block * s.w + s.w), cv.out_w)
+        oy = np.where((oy < edge) | (oy >= cv.out_h - edge), oy, -1)
+        return tuple(ox.tolist()) + tuple(oy.tolist())
 
     def _build_groups(self, blocks: np.ndarray) -> tuple[int, tuple[np.ndarray, ...]]:
         cv, s = self.conv, self.op.stream

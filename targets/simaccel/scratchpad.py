@@ -21,7 +21,8 @@ Each demand row stalls by the largest of its ifmap, filter and ofmap stalls.
 read buffer, no Ramulator, no custom layouts, no sparsity, and the same bandwidth on the
 three ports. Every figure (SRAM and DRAM accesses per operand, stall cycles, total cycles
 with and without the fill) equals SCALE-Sim's on all 576 layer cases the tests keep and on
-the other models and arrays compared (ic02, ad01, det01 on 32×32, 128×128, 12×20, 4×16).
+500-odd others compared by hand (ic02, ad01, det01 on 32×32 and 128×128 arrays, all
+dataflows, 10 and 4 words/cycle; 12×20 os).
 Not reproduced: SCALE-Sim's default CALC mode (unlimited bandwidth; its read buffers count
 distinct words per 1/100-buffer set and never stall) — a different memory model, and
 tinybench always has a bandwidth; fractional bandwidths (SCALE-Sim needs whole words per
