@@ -31,6 +31,13 @@ from pathlib import Path
 import pytest
 
 MEMORY_LIMIT_MB = 300
+HWM_PROBE = """import atexit as _a, os as _o
+def _hwm():
+    for _l in open('/proc/self/status'):
+        if _l.startswith('VmHWM'):
+            open(_o.path.join(_o.environ['TMPDIR'], 'hwm'), 'w').write(_l.split()[1])
+_a.register(_hwm)
+"""
 
 
 def tb(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -193,7 +200,7 @@ def run_isolated(tmp_path):
         before = _tree(tmp_path)
         env = dict(os.environ, HOME=str(sandbox), TMPDIR=str(sandbox / "tmp"), PYTHONDONTWRITEBYTECODE="1")
         with open(sandbox / "tmp" / "out", "w+") as out, open(sandbox / "tmp" / "err", "w+") as err:
-            proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=sandbox, env=env,
+            proc = subprocess.Popen([sys.executable, "-c", HWM_PROBE + textwrap.dedent(code)], cwd=sandbox, env=env,
                                     stdout=out, stderr=err, text=True)
             watchdog = threading.Timer(timeout, proc.kill)
             watchdog.start()
@@ -205,7 +212,11 @@ def run_isolated(tmp_path):
             stdout, stderr = out.read(), err.read()
         (sandbox / "tmp" / "out").unlink()
         (sandbox / "tmp" / "err").unlink()
-        peak = usage.ru_maxrss / 1024  # kB on Linux
+        # the process's own high-water mark (VmHWM, reset at exec); ru_maxrss would include the RSS of the
+        # forked pytest before exec
+        hwm = sandbox / "tmp" / "hwm"
+        peak = int(hwm.read_text()) / 1024 if hwm.exists() else usage.ru_maxrss / 1024
+        hwm.unlink(missing_ok=True)
         after = _tree(tmp_path)
         allowed = [sandbox.relative_to(tmp_path).as_posix() + "/tmp"] + \
                   [Path(w).relative_to(tmp_path).as_posix() for w in writable]
