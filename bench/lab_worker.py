@@ -197,6 +197,11 @@ def _lost(lease, remaining: tuple[str, ...]) -> bool:  # noqa: ANN001
 
 
 def main() -> int:
+    import signal
+
+    # Ctrl-C reaches a worker as a SIGINT from its parent; a parent started in the background
+    # (SIGINT ignored, and inherited) must not leave its workers deaf to it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     text = sys.stdin.read(MAX_JOB_BYTES + 1)
     if len(text) > MAX_JOB_BYTES:
         emit("error", reason="job description too large")

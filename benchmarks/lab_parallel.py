@@ -31,6 +31,7 @@ from tinybench.targets.lab.place import acquire_place
 from tinybench.targets.serial_link import LineLink
 from tinybench.workloads import get_workload
 
+BAUD = 115200  # the reference firmwares' UART rate
 ACCURACY_SET = {"kws01": 1000, "vww01": 1000, "ic01": 200}  # inputs in MLPerf Tiny's accuracy runs
 
 
@@ -84,34 +85,41 @@ def link_figures(port, rounds: int = 100) -> tuple[float, dict[str, float]]:  # 
     return statistics.median(trips), rates
 
 
-def upload_rates(lab: EmulatedLab, place: str) -> None:
+def local_figures(line_rate: int) -> tuple[float, dict[str, float]]:
     import serial
 
-    emulator = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", "-w", "vww01"],
-                                stdout=subprocess.PIPE, text=True)
+    emulator = subprocess.Popen([sys.executable, "-m", "tinybench", "emulate", "dut", "-w", "vww01",
+                                 "--line-rate", str(line_rate)], stdout=subprocess.PIPE, text=True)
     try:
         pty = emulator.stdout.readline().split(": ", 1)[1].strip()
         with serial.Serial(pty, 115200, timeout=0.05) as port:
-            local = link_figures(port)
+            return link_figures(port)
     finally:
         emulator.terminate()
         emulator.wait(10)
+
+
+def upload_rates(lab: EmulatedLab, place: str) -> None:
+    import serial
+
+    unpaced, paced = local_figures(0), local_figures(BAUD)
     subprocess.run(lab.running[place].flash_command.format(workload="vww01").split(), check=True, capture_output=True)
     with acquire_place(place, lab.address) as lease:
-        port = serial.serial_for_url(lease.endpoint("dut").url, 115200, timeout=0.05)
+        port = serial.serial_for_url(lease.endpoint("dut").url, BAUD, timeout=0.05)
         try:
             remote = link_figures(port)
         finally:
             port.close()
-    print(f"\n'name' round trip: local pty {local[0]:.3f} ms, through the lab (RFC 2217, ser2net) "
-          f"{remote[0]:.2f} ms — {remote[0] / local[0]:.0f}×")
-    print("input upload (unpaced UART), local pty vs lab; what it means for an accuracy run's uploads:")
+    print(f"\n'name' round trip: local pty {unpaced[0]:.3f} ms (unpaced), {paced[0]:.2f} ms (UART paced at {BAUD} "
+          f"baud); through the lab (RFC 2217, ser2net, same UART pacing) {remote[0]:.2f} ms")
+    print(f"input upload, and what it means for an accuracy run's uploads (boards paced at {BAUD} baud):")
     for workload_id, count in ACCURACY_SET.items():
         size = int(np.prod(get_workload(workload_id).raw_input.shape))
-        lab_rate, pty_rate = remote[1][workload_id], local[1][workload_id]
-        print(f"  {workload_id}: {size:6d} B/input  pty {pty_rate / 1e3:8.1f} kB/s  lab {lab_rate / 1e3:6.1f} kB/s "
-              f"({pty_rate / lab_rate:4.0f}× slower)  → {count} inputs: +{count * size / lab_rate / 60:5.1f} min "
-              f"uploading in a lab vs {count * size / pty_rate / 60:4.1f} min locally")
+        lab_rate, local_rate, fast = remote[1][workload_id], paced[1][workload_id], unpaced[1][workload_id]
+        print(f"  {workload_id}: {size:6d} B/input  local UART {local_rate / 1e3:5.2f} kB/s  lab {lab_rate / 1e3:5.2f} kB/s "
+              f"({local_rate / lab_rate:.2f}× slower; unpaced pty {fast / 1e3:5.0f} kB/s)  → {count} inputs: "
+              f"{count * size / lab_rate / 60:5.1f} min uploading in a lab vs {count * size / local_rate / 60:5.1f} min "
+              f"on a local UART")
 
 
 def main() -> int:
@@ -121,7 +129,7 @@ def main() -> int:
     parser.add_argument("--min-window-s", type=float, default=10.0)
     args = parser.parse_args()
     rules = ["--windows", str(args.windows), "--min-window-s", str(args.min_window_s)]
-    boards = [BoardSpec(f"board{i + 1}", f"host{i % 2 + 1}", "kws01", ("--time-scale", "1"))
+    boards = [BoardSpec(f"board{i + 1}", f"host{i % 2 + 1}", "kws01", ("--time-scale", "1", "--line-rate", str(BAUD)))
               for i in range(args.boards)]
     work = Path(tempfile.mkdtemp(prefix="tinybench-lab-bench-"))
     print(f"machine: {machine()}")
