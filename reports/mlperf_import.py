@@ -42,6 +42,7 @@ ENERGY = re.compile(r"Median energy cost is ([\d\.]+) uJ/inf")
 MODEL = re.compile(r"m-model-\[(\w+)\]")
 DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)")
 SESSION = re.compile(r"^\d{8}_\d{6}$")
+LOGGED_SESSION = re.compile(r"sessions[\\/](\d{8}_\d{6})")  # "Writing output to sessions\20250729_144404\log.txt"
 MAX_TEXT = 16 * 1024 * 1024
 MODES = ("performance", "accuracy", "energy")
 
@@ -138,6 +139,11 @@ def _context(source: Path, folder: Path) -> dict:
 def _modes(ctx: dict, text: str, workload, folder: Path) -> dict[str, dict]:  # noqa: ANN001
     check = {"rule": "origin", "passed": False,
              "detail": f"published MLPerf Tiny result ({folder.name}); imported, not measured by tinybench"[:4000]}
+    if workload.id == "sww01":  # one stream block per result folder (energy runs print the stream figures too)
+        from tinybench.reports.mlperf_import_sww import stream_block
+
+        block = stream_block(text, folder, check)
+        return {"stream": block} if block is not None else {}
     found = figures(text, workload.metric)
     if ctx.get("mode") == "energy" and isinstance(found.get("performance"), dict):
         # an energy run prints its own throughput: kept with the energy figures, never dropped
@@ -189,8 +195,19 @@ def _import_one(source: Path, folder: Path, out: Path, report: ImportReport) -> 
     for evidence in ("results.txt", "results.json", "log.txt"):
         path = folder / evidence
         if path.is_file() and not path.is_symlink():
-            files[f"source_{evidence.split('.')[0]}"] = writer.write_file(f"source_{evidence}",
-                                                                          read_regular(path, MAX_TEXT)[:MAX_TEXT])
+            try:
+                data = read_regular(path, MAX_TEXT)
+            except Refusal as exc:
+                if evidence == "results.txt":
+                    raise
+                report.notes.append(f"{folder}: {evidence} not kept ({exc})")
+                continue
+            if len(data) > MAX_TEXT:
+                if evidence == "results.txt":
+                    raise Refusal(f"results.txt: larger than {MAX_TEXT} bytes")
+                report.notes.append(f"{folder}: {evidence} not kept (larger than {MAX_TEXT} bytes)")
+                continue
+            files[f"source_{evidence.split('.')[0]}"] = writer.write_file(f"source_{evidence}", data)
     result = {
         "schema": SCHEMA_ID, "run_id": run_id, "session_id": ctx.get("session") or "mlperf-tiny",
         "created_utc": stamp, "finished_utc": stamp, "tinybench_version": __version__,
@@ -297,8 +314,14 @@ def _created(ctx: dict, folder: Path) -> str:
         except ValueError:
             pass
     session = ctx.get("session")
+    if not session and log.is_file() and not log.is_symlink() and (logged := LOGGED_SESSION.search(_text(log))):
+        session = logged.group(1)
     if session:
-        return datetime.strptime(session, "%Y%m%d_%H%M%S").replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+        try:
+            stamp = datetime.strptime(session, "%Y%m%d_%H%M%S").replace(tzinfo=timezone.utc)
+        except ValueError:  # a folder named like a session that is no date
+            return "unknown"
+        return stamp.isoformat().replace("+00:00", "Z")
     return "unknown"
 
 
@@ -308,6 +331,10 @@ def verify_imported(folder: Path, result: dict, names: set[str]) -> list[str]:
 
     if "source_results.txt" not in names:
         return [f"{folder}: an imported result without its source_results.txt"]
+    if result["workload"]["id"] == "sww01":
+        from tinybench.reports.mlperf_import_sww import verify
+
+        return verify(folder, result, _text(folder / "source_results.txt"))
     found = figures(_text(folder / "source_results.txt"), result["workload"]["metric"])
     if isinstance(found.get("performance"), dict) and isinstance(found.get("energy"), dict):
         found["energy"]["throughput_median"] = found["performance"]["throughput_median"]

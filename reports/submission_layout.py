@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-MODEL_DIRS = {"kws01": "kws", "vww01": "vww", "ic01": "ic", "ic02": "ic2", "ad01": "ad"}
+MODEL_DIRS = {"kws01": "kws", "vww01": "vww", "ic01": "ic", "ic02": "ic2", "ad01": "ad", "sww01": "sww"}
 WORKLOAD_OF = {v: k for k, v in MODEL_DIRS.items()}
 MODES = ("performance", "accuracy", "energy", "spinup")
 REQUIRED_MODES = ("performance", "accuracy")  # as MLPerf Tiny v1.4 requires for every model

@@ -40,6 +40,18 @@ def test_failed_rules_and_unsubmittable_workloads_are_named():
     assert submission_needs(result) == ["det01 has no MLPerf Tiny submission category"]
 
 
+def test_sww01_is_submittable_and_needs_a_stream_run_not_performance_and_accuracy():
+    result = full(minimal_result())
+    result["workload"]["id"] = "sww01"
+    needs = submission_needs(result)
+    assert not any("no MLPerf Tiny submission category" in n for n in needs)
+    assert needs == ["a measured stream result (-m stream --model reference on the official 20-minute stream: "
+                     "--data sww_long_test.json; it may come from another run)"]
+    result["modes"] = {"stream": {"status": "measured", "checks": [
+        {"rule": "quality_target", "passed": False, "detail": "9 false positives, 2 false negatives (at most 8 of each)"}]}}
+    assert submission_needs(result) == ["stream: 9 false positives, 2 false negatives (at most 8 of each)"]
+
+
 def test_summary_escapes_control_characters_and_markup():
     result = minimal_result()
     result["modes"]["performance"]["metrics"]["throughput_median"] = {"value": 1000.0, "unit": "inf/s"}
