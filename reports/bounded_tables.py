@@ -122,9 +122,11 @@ def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset
     return out
 
 
-def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int = MAX_PARQUET_ROWS
-                 ) -> dict[str, np.ndarray]:
-    """Columns of a Parquet file (`columns`: name → int, float, bool), bounded by its footer first."""
+def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int = MAX_PARQUET_ROWS,
+                 optional: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+    """Columns of a Parquet file (`columns`: name → int, float, float?, number (int or float, read as float),
+    bool; `?`: NaN allowed), bounded by
+    its footer first; names in `optional` may be absent."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -146,13 +148,17 @@ def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int =
                        for g in range(meta.num_row_groups) for c in range(meta.num_columns))
     if uncompressed > MAX_PARQUET_UNCOMPRESSED:
         raise Refusal(f"{name}: {uncompressed} bytes uncompressed (limit {MAX_PARQUET_UNCOMPRESSED})")
-    if sorted(schema.names) != sorted(columns):
+    if set(schema.names) - set(columns) or set(columns) - set(schema.names) - optional \
+            or len(set(schema.names)) != len(schema.names):
         raise Refusal(f"{name}: columns {schema.names[:20]} — expected {sorted(columns)}")
-    checks = {"int": pa.types.is_integer, "float": pa.types.is_floating, "bool": pa.types.is_boolean}
+    nullable = {c for c, k in columns.items() if k.endswith("?")}
+    columns = {c: k.rstrip("?") for c, k in columns.items() if c in schema.names}
+    checks = {"int": pa.types.is_integer, "float": pa.types.is_floating, "bool": pa.types.is_boolean,
+              "number": lambda t: pa.types.is_integer(t) or pa.types.is_floating(t)}
     for column, kind in columns.items():
         if not checks[kind](schema.field(column).type):
             raise Refusal(f"{name}: column '{column}' is {schema.field(column).type}, expected {kind}")
-    dtypes = {"int": np.int64, "float": np.float64, "bool": bool}
+    dtypes = {"int": np.int64, "float": np.float64, "number": np.float64, "bool": bool}
     out = {c: np.empty(meta.num_rows, dtype=dtypes[k]) for c, k in columns.items()}
     filled = 0
     try:
@@ -161,7 +167,7 @@ def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int =
                 raise Refusal(f"{name}: more rows than its footer declares")
             for column in columns:
                 array = batch.column(column)
-                if array.null_count:
+                if array.null_count and column not in nullable:
                     raise Refusal(f"{name}: column '{column}' has missing values")
                 out[column][filled:filled + batch.num_rows] = array.to_numpy(zero_copy_only=False)
             filled += batch.num_rows
@@ -170,6 +176,6 @@ def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int =
     if filled != meta.num_rows:
         raise Refusal(f"{name}: {filled} rows decoded, {meta.num_rows} declared")
     for column, kind in columns.items():
-        if kind == "float" and not np.all(np.isfinite(out[column])):
+        if kind in ("float", "number") and not np.all(np.isfinite(out[column]) | (column in nullable) & np.isnan(out[column])):
             raise Refusal(f"{name}: column '{column}' holds NaN or infinity")
     return out

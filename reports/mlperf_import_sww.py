@@ -112,9 +112,11 @@ def evidence(path: Path) -> dict:
         if len(stamps) != len(detections) or not all(0 <= v < 10**10 for v in stamps) or \
                 not all(0 <= a <= b < 1e6 for a, b in spans):
             return {}
-        wav = infer.get("wav_file")
-        return {"detections_ms": stamps, "truth_windows_s": spans,
-                "wav_file": wav[:255] if isinstance(wav, str) else None}
+        wav, length = infer.get("wav_file"), infer.get("length_sec")
+        found = {"detections_ms": stamps, "truth_windows_s": spans, "wav_file": wav[:255] if isinstance(wav, str) else None}
+        if isinstance(length, (int, float)) and not isinstance(length, bool) and 0 < length < 1e6:
+            found["length_s"] = float(length)
+        return found
     return {}
 
 
@@ -171,10 +173,9 @@ def verify(folder: Path, result: dict, source_text: str) -> list[str]:
         if not same(mine, theirs):
             problems.append(f"{folder}: stream {metric} {mine} is not what its results.txt says ({theirs})")
     kept = block.get("published", {})
-    if kept.get("detections_ms") is not None:
-        source = evidence(folder / "source_results.json")
-        if source.get("detections_ms") != kept["detections_ms"] or \
-                source.get("truth_windows_s") != kept.get("truth_windows_s"):
-            problems.append(f"{folder}: the detections in result.json are not those of its source_results.json")
+    source = evidence(folder / "source_results.json") if kept.get("detections_ms") is not None else {}
+    keys = ("detections_ms", "truth_windows_s", "wav_file", "length_s")
+    if any(kept.get(k) != source.get(k) for k in keys):
+        problems.append(f"{folder}: the detections in result.json are not those of its source_results.json")
     return problems
 

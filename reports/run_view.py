@@ -63,6 +63,10 @@ def run_view(result: dict) -> dict:
                 section["accuracy"] = accuracy(block, result["workload"].get("labels", []))
             elif name == "spinup":
                 section["spinup"] = html_fragments.phases(block.get("phases_median_ms", {}))
+            elif name == "stream":
+                from tinybench.reports.sww_views import stream_view
+
+                section["stream"] = stream_view(block)
         modes.append(section)
     return {
         "result": result, "run_id": result["run_id"], "system": target["system"].get("name", ""),

@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from tinybench import __version__
 from tinybench.errors import TinybenchError
-from tinybench.reports import svg_charts
+from tinybench.reports import svg_charts, sww_views
 from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
 from tinybench.reports.leaderboard import COLUMNS, leaderboard
 from tinybench.reports.local_bundles import verify_all
@@ -165,6 +165,12 @@ def _write_site(root: Path, results: list[dict], rejected: list[tuple[str, str]]
     boards = {}
     board_template = env.get_template("leaderboard.html")
     for workload in workloads:
+        if workload["id"] == sww_views.WORKLOAD:  # sww01: its own columns (detections, duty cycle, power)
+            rows = boards[workload["id"]] = sww_views.leaderboard(results)
+            html = sww_views.render_board(env, sub, workload, rows)
+            page_path(root, "leaderboard", workload["id"]).write_text(html, encoding="utf-8")
+            pages += 1
+            continue
         rows = leaderboard(results, workload["id"])
         boards[workload["id"]] = rows
         points = [(r.cells["latency"].value, r.cells["accuracy"].value, r.system) for r in rows
