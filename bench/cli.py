@@ -432,14 +432,16 @@ def submit() -> None:
 @click.option("--status", type=click.Choice(["available", "preview", "rdi"]), default="available", show_default=True)
 @click.option("--revision", type=int, default=1, show_default=True, help="Revision (a higher one supersedes).")
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Archive to write (.tar.gz).")
+@click.option("--sww-truth", type=click.Path(path_type=Path), default=None,
+              help="sww01: the truth file (sww_long_test.json) the stream run used, if it has moved since.")
 def submit_pack(results_dirs: tuple[Path, ...], organization: str, system_file: Path | None, status: str,
-                revision: int, out_file: Path) -> None:
+                revision: int, out_file: Path, sww_truth: Path | None) -> None:
     """Pack result bundles into a submission archive (MLPerf Tiny layout + SHA-256 manifest)."""
     from tinybench.reports.submission_pack import pack
 
     if revision < 1:
         raise TinybenchError("--revision must be at least 1")
-    click.echo(f"wrote {pack(results_dirs, out_file, organization, system_file, revision, status)}")
+    click.echo(f"wrote {pack(results_dirs, out_file, organization, system_file, revision, status, sww_truth)}")
 
 
 @submit.command("check")

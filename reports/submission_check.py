@@ -18,7 +18,7 @@ from pathlib import Path
 from tinybench.reports.safe_archive import Limits, SafeTree
 from tinybench.reports.safe_json import Refusal, load_untrusted
 from tinybench.reports.safe_text import for_terminal
-from tinybench.reports.submission_layout import MANIFEST, MODEL_FILE, MODES, WORKLOAD_OF, schema
+from tinybench.reports.submission_layout import MANIFEST, MODEL_FILE, WORKLOAD_OF, allowed_modes, schema
 
 
 @dataclass
@@ -138,11 +138,14 @@ def _check_tree(root: Path, files: list[str], report: CheckReport) -> None:
         rest = name[len(results):].split("/") if name.startswith(results) else []
         if len(rest) == 2 and rest[0] in WORKLOAD_OF and rest[1] == MODEL_FILE:
             model_files.add(rest[0])
-        elif len(rest) == 3 and rest[0] in WORKLOAD_OF and rest[1] in MODES:
+        elif len(rest) == 3 and rest[0] in WORKLOAD_OF and rest[1] in allowed_modes(rest[0]):
             folders.setdefault((rest[0], rest[1]), set()).add(rest[2])
+        elif len(rest) == 3 and rest[0] in WORKLOAD_OF:
+            report.add(name, "layout", f"a {rest[0]} result has no '{rest[1][:40]}' folder (expected one of "
+                                       f"{', '.join(allowed_modes(rest[0]))})")
         else:
-            report.add(name, "layout", f"not where a file may be (expected {results}<kws|vww|ic|ic2|ad>/<mode>/<file> "
-                                       f"or {results}<model>/{MODEL_FILE})")
+            report.add(name, "layout", f"not where a file may be (expected {results}<kws|vww|ic|ic2|ad|sww>/<mode>/"
+                                       f"<file> or {results}<model>/{MODEL_FILE})")
     if system_file not in present:
         report.add(system_file, "layout", "missing system description")
     else:

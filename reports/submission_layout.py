@@ -7,8 +7,8 @@
                                                       simaccel: the checker hashes it)
     <division>/<org>/results/<system>/<model>/<mode>/ result.json (that mode only) + its raw files
 
-`<model>` is MLPerf Tiny's name (kws, vww, ic, ic2, ad); `<mode>` is performance,
-accuracy, energy or spinup. Each fact exists once: a mode's `result.json` holds only that
+`<model>` is MLPerf Tiny's name (kws, vww, ic, ic2, ad, sww); `<mode>` is performance,
+accuracy, energy or spinup — and for sww `stream` (required; no accuracy: sww is scored on the stream). Each fact exists once: a mode's `result.json` holds only that
 mode, and what several records repeat (system, workload, model) must be identical.
 """
 
@@ -21,8 +21,11 @@ from importlib import resources
 
 MODEL_DIRS = {"kws01": "kws", "vww01": "vww", "ic01": "ic", "ic02": "ic2", "ad01": "ad", "sww01": "sww"}
 WORKLOAD_OF = {v: k for k, v in MODEL_DIRS.items()}
-MODES = ("performance", "accuracy", "energy", "spinup")
-REQUIRED_MODES = ("performance", "accuracy")  # as MLPerf Tiny v1.4 requires for every model
+MODES = ("performance", "accuracy", "energy", "spinup", "stream")
+REQUIRED_MODES = ("performance", "accuracy")  # as MLPerf Tiny v1.4 requires for every model but sww
+# sww is measured in one stream run (detections, duty cycle, throughput, power); its model-only modes may come too
+MODEL_MODES = {"sww": ("stream", "performance", "spinup", "energy")}
+MODEL_REQUIRED = {"sww": ("stream",)}
 MANIFEST = "submission.json"
 MODEL_FILE = "model.tflite"
 MAX_MODEL_BYTES = 16 * 1024 * 1024
@@ -34,8 +37,19 @@ MODE_FILES = {
     "accuracy": ([], ["accuracy_predictions.csv", "accuracy_scores.csv"]),
     "energy": (["energy_windows.csv"], ["energy_trace.parquet"]),
     "spinup": (["spinup.csv"], []),
+    # the truth windows are required: TP/FN/FP are re-scored from the detections (frames: in-process targets)
+    "stream": (["stream_detections.csv", "stream_dutycycle.csv", "stream_truth.csv"], ["stream_frames.parquet"]),
 }
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def allowed_modes(model: str) -> tuple[str, ...]:
+    """The mode folders a model may have (`stream` only for sww, which has no accuracy folder)."""
+    return MODEL_MODES.get(model, tuple(m for m in MODES if m != "stream"))
+
+
+def required_modes(model: str) -> tuple[str, ...]:
+    return MODEL_REQUIRED.get(model, REQUIRED_MODES)
 
 
 def division_basis(result: dict) -> str:

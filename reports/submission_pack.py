@@ -4,7 +4,8 @@ Each measured mode becomes its own record (`<model>/<mode>/result.json` holding 
 only, beside its raw files), so every fact exists once; the model file each workload ran is
 included as `<model>/model.tflite` when it can be found (its recorded path, the reference
 cache, the built-in models) and matches the recorded SHA-256, so the checker can verify the
-division by hashing it. A closed-division host/tflm/simaccel result without its model file
+division by hashing it. A sww01 stream record also gets `stream_truth.csv`, the windows its
+detections were scored against, read from the run's truth file (:mod:`sww_truth`). A closed-division host/tflm/simaccel result without its model file
 cannot be packed.
 """
 
@@ -24,6 +25,8 @@ from tinybench import __version__
 from tinybench.errors import TinybenchError
 from tinybench.reports.results_store import load_bundles
 from tinybench.reports.submission_records import SYSTEM_FACTS
+from tinybench.reports.sww_truth import FILE as TRUTH_FILE
+from tinybench.reports.sww_truth import truth_csv
 from tinybench.reports.submission_layout import (
     MANIFEST,
     MODE_FILES,
@@ -91,7 +94,8 @@ def _records(bundles: list[dict]) -> dict[tuple[str, str], tuple[dict, Path]]:
 
 
 def pack(bundle_dirs: Iterable[Path], out: Path, organization: str, system_file: Path | None = None,
-         revision: int = 1, status: str = "available") -> Path:
+         revision: int = 1, status: str = "available", sww_truth: Path | None = None) -> Path:
+    """`sww_truth`: the truth file of a sww01 stream run, if it is no longer where the run read it."""
     import jsonschema
 
     loaded = load_bundles(bundle_dirs, validate=True)
@@ -143,6 +147,8 @@ def pack(bundle_dirs: Iterable[Path], out: Path, organization: str, system_file:
             for file in required + optional:
                 if (bundle / file).is_file():
                     shutil.copyfile(bundle / file, folder / file)
+                elif file == TRUTH_FILE:  # the windows the stream was scored against, from its truth file
+                    (folder / file).write_text(truth_csv(record, sww_truth), encoding="utf-8")
                 elif file in required:
                     raise TinybenchError(f"{bundle} lacks {file}, which a {mode} result must include")
         files = {}
