@@ -78,7 +78,8 @@ def sww_figures(text: str) -> dict[str, dict] | None:
             continue
         if name == "period_mean":
             value = value.scaleb(3)  # s → ms, exactly as printed
-        metrics[name] = {"value": float(value), "unit": unit}
+        exact = int(value) if unit == "count" and value == value.to_integral_value() else float(value)
+        metrics[name] = {"value": exact, "unit": unit}
         if name == "throughput" and value > 0:
             metrics["processing_time_mean"] = {"value": 1e3 / float(value), "unit": "ms"}
     return metrics or None

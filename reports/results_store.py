@@ -27,6 +27,7 @@ UNITS = {
     "true_positives_count": "count", "false_negatives_count": "count", "false_positives_count": "count",
     "f1_fraction": "fraction", "duty_cycle_fraction": "fraction", "frame_period_ms": "ms",
     "real_time_factor": "processing time ÷ stream duration", "energy_uj_per_frame": "µJ/frame",
+    "energy_uj_per_stream": "µJ",  # published MLPerf Tiny sww energy runs: Total Energy over the stream
 }
 TEXT = ["run_id", "session_id", "created_utc", "system", "system_id", "target", "processor", "runtime", "workload",
         "mode", "status", "reason", "division", "model_source", "model_sha256", "metric", "origin", "bundle"]
@@ -121,7 +122,8 @@ def rows_of(result: dict) -> Iterator[dict]:
             checks = {c.get("rule"): c.get("passed") for c in block.get("checks", [])}
             row.update(latency_ms=value("processing_time_mean"), throughput_inf_per_s=value("throughput"),
                        p50_ms=per.get("p50"), p99_ms=per.get("p99"), power_mw=value("power_average"),
-                       energy_uj_per_frame=value("energy_per_frame"), true_positives_count=value("true_positives"),
+                       energy_uj_per_frame=value("energy_per_frame"), energy_uj_per_stream=value("energy_total"),
+                       true_positives_count=value("true_positives"),
                        false_negatives_count=value("false_negatives"), false_positives_count=value("false_positives"),
                        f1_fraction=value("f1"), duty_cycle_fraction=value("duty_cycle"),
                        frame_period_ms=value("period_mean"), real_time_factor=value("real_time_factor"),
