@@ -49,13 +49,14 @@ METRICS = {"duty_cycle", "period_mean", "processing_time_mean", "throughput", "d
 
 
 def stream(job) -> None:  # noqa: ANN001 - recompute._Mode
+    detections_csv, duty_csv = job.need("stream_detections.csv"), job.need("stream_dutycycle.csv")
     block, streams = job.block, job.block["streams"]
     count = len(streams)
-    detections = _per_stream(read_csv(job.need("stream_detections.csv"), "stream_detections.csv",
+    detections = _per_stream(read_csv(detections_csv, "stream_detections.csv",
                                       {"stream": "int", "index": "int", "time_ms": "int", "from_sync_s": "float",
                                        "frame": "int?", "wake_output": "float?", "outcome": "text"}), count,
                              "stream_detections.csv", "index")
-    duty_rows = _per_stream(read_csv(job.need("stream_dutycycle.csv"), "stream_dutycycle.csv",
+    duty_rows = _per_stream(read_csv(duty_csv, "stream_dutycycle.csv",
                                      {"stream": "int", "edge": "int", "start_ticks": "int", "stop_ticks": "int"}),
                             count, "stream_dutycycle.csv", "edge")
     for i, rows in enumerate(duty_rows):

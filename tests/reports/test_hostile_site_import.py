@@ -182,12 +182,24 @@ def test_an_imported_figure_edited_after_import_is_rejected_by_the_site(tmp_path
 
 
 def test_a_mode_the_site_cannot_recompute_is_shown_with_a_note(tmp_path):
-    """sww01's stream mode: no crash, no invented validity, a note on the run page."""
+    """A mode this version cannot recompute: no crash, no invented validity, a note on the run page."""
     from tinybench.reports.recompute import recompute
 
     block = {"status": "measured", "reason": None, "metrics": {"f1": {"value": 0.9, "unit": "fraction"}},
              "checks": [{"rule": "x", "passed": True, "detail": "declared"}], "valid_for_submission": True,
              "files": {}}
-    outcome = recompute(tmp_path, "bundle", "stream", {"modes": {"stream": block}}, set())
+    outcome = recompute(tmp_path, "bundle", "future", {"modes": {"future": block}}, set())
     assert outcome.problems == [] and outcome.block["valid_for_submission"] is False
-    assert "does not yet recompute stream results" in outcome.notes[0]
+    assert "does not yet recompute future results" in outcome.notes[0]
+
+
+def test_a_stream_result_without_its_raw_files_is_refused(tmp_path):
+    """sww01's stream mode is recomputed from its raw files: without them it is a problem, never valid."""
+    from tinybench.reports.recompute import recompute
+
+    block = {"status": "measured", "reason": None, "metrics": {"f1": {"value": 0.9, "unit": "fraction"}},
+             "checks": [{"rule": "x", "passed": True, "detail": "declared"}], "valid_for_submission": True,
+             "files": {}, "streams": []}
+    outcome = recompute(tmp_path, "bundle", "stream", {"modes": {"stream": block}}, set())
+    assert outcome.block["valid_for_submission"] is False
+    assert any("stream_detections.csv: missing" in message for _, _, message in outcome.problems)
