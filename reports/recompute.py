@@ -57,6 +57,15 @@ def same(published: object, recomputed: float | None, rel: float = REL) -> bool:
     return abs(published - recomputed) <= rel * max(abs(recomputed), 1e-12) + 1e-12
 
 
+def without_private(result: dict) -> dict:
+    """`result` without what recomputation added for the pages (keys starting with `_`, e.g. a stream's
+    recomputed detections), i.e. what the schema validates."""
+    public = {k: v for k, v in result.items() if not k.startswith("_")}
+    public["modes"] = {name: {k: v for k, v in block.items() if not k.startswith("_")}
+                       for name, block in result.get("modes", {}).items()}
+    return public
+
+
 def check(rule: str, passed: bool, detail: str) -> dict:
     return {"rule": rule, "passed": bool(passed), "detail": detail}
 

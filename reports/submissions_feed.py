@@ -18,6 +18,7 @@ from pathlib import Path
 from tinybench.errors import TinybenchError
 from tinybench.reports.safe_text import for_terminal
 from tinybench.reports.submission_check import CheckReport, check_submission
+from tinybench.reports.recompute import without_private
 from tinybench.result_schema import validation_errors
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".zip")
@@ -75,7 +76,7 @@ def read_submissions(folder: Path) -> Feed:
 
 def _publishable(report: CheckReport) -> tuple[list[dict], list[str]]:
     records = [published(result, report) for result in report.results]
-    problems = [f"publish: {p}" for r in records for p in validation_errors(r)[:1]]
+    problems = [f"publish: {p}" for r in records for p in validation_errors(without_private(r))[:1]]
     return (records, []) if not problems else ([], problems)
 
 

@@ -22,7 +22,11 @@ import numpy as np
 import pytest
 
 from tinybench.reports.submission_check import check_submission
+from tinybench.reports.site import build_site
 from tinybench.reports.submission_pack import pack
+from tinybench.reports.recompute import without_private
+from tinybench.reports.submissions_feed import published, read_submissions
+from tinybench.result_schema import validation_errors
 
 from .conftest import mode_folder, repack
 
@@ -95,6 +99,22 @@ def test_a_closed_sww_submission_is_accepted(sww_runs):
     record = report.results[0]["modes"]["stream"]
     assert [record["metrics"][k]["value"] for k in ("true_positives", "false_negatives", "false_positives")] == [50, 0, 0]
     assert not any("not compared with the official stream" in n for n in report.notes)  # the spec was found
+    # published on the site: its own sww01 row, with the timeline on its run page
+    records = [published(result, report) for result in report.results]
+    assert [validation_errors(without_private(r)) for r in records] == [[]]
+    site = build_site([], root / "site", extra_results=records).out
+    board = (site / "leaderboard" / "sww01.html").read_text()
+    assert "Acme: " in board and "submission Acme/" in board
+    run_page = next((site / "runs").glob("sub-Acme-*-sww01-stream.html")).read_text()
+    assert run_page.count('class="truth"') == 50 and 'class="missed"' not in run_page
+    submissions = root / "submissions"  # and through the submissions folder, as `report build --submissions`
+    submissions.mkdir()
+    shutil.copy(archive, submissions / archive.name)
+    feed = read_submissions(submissions)
+    if _late(runs["good"]):  # a frame over 32 ms on a loaded host: refused for that rule only
+        assert feed.history[0]["status"] == "rejected" and "real_time" in feed.history[0]["problems"][0]
+    else:
+        assert feed.history[0]["status"] == "published" and len(feed.results) == 1
 
 
 def test_closed_rules_name_each_broken_rule(sww_runs):
