@@ -9,7 +9,7 @@ From the bundle's own records, with the workload's own functions (nothing re-imp
   the board would have stored (the detection rule on each frame's output, then
   :func:`sww_detection.board_detections`) — which must be `stream_detections.csv`'s — and, for
   a simulated accelerator, the real-time factor and the modelled energy;
-- TP/FN/FP with :func:`sww_scoring.score_detections` from `stream_detections.csv` and the
+- TP/FN/FP with :func:`sww_scoring.score_detections` (bounded: :mod:`sww_bounds`) from `stream_detections.csv` and the
   truth windows in `stream_truth.csv` (stream, window, start_s, stop_s), where the bundle
   carries them (`submit pack` adds them). Without them the counts are shown as the run
   computed them, said so, checked for consistency with the detections' outcomes, and the
@@ -26,6 +26,7 @@ import numpy as np
 from tinybench.reports.bounded_tables import read_csv, read_parquet
 from tinybench.reports.recompute import check, profile_check, same
 from tinybench.reports.safe_json import Refusal
+from tinybench.reports.sww_bounds import score_bounded
 from tinybench.statistics import PERCENTILE_METHOD, summarize
 from tinybench.workloads.metrics.sww_scoring import (
     CLOSED_MAX_FN,
@@ -33,7 +34,6 @@ from tinybench.workloads.metrics.sww_scoring import (
     CLOSED_WAKE_WORDS,
     ScoringError,
     duty_cycle,
-    score_detections,
 )
 from tinybench.workloads.sww_detection import BOARD_TICK_S, DetectionRule, board_detections, pulse_frames
 from tinybench.workloads.sww_frontend import FRAME_S
@@ -183,7 +183,7 @@ def _score(job, detections: list[dict]) -> bool:  # noqa: ANN001
             job.problem("stream_truth.csv", f"stream {i}: {windows['window'].size} windows, result.json says "
                                             f"{streams[i]['truth_windows']}")
         try:
-            score = score_detections(found["time_ms"].tolist(), list(zip(windows["start_s"], windows["stop_s"])))
+            score = score_bounded(found["time_ms"].tolist(), list(zip(windows["start_s"], windows["stop_s"])))
         except ScoringError as exc:
             raise Refusal(f"stream_detections.csv: stream {i}: {exc}") from exc
         if found["outcome"].tolist() != score.outcome:

@@ -14,7 +14,8 @@ from markupsafe import Markup, escape
 from tinybench.reports.formatting import NOT_MEASURED, number, slug
 from tinybench.reports.leaderboard import Cell, Row
 from tinybench.reports.results_store import system_id
-from tinybench.workloads.metrics.sww_scoring import CLOSED_MAX_FN, CLOSED_MAX_FP, DELAY_S, ScoringError, score_detections
+from tinybench.reports.sww_bounds import score_bounded
+from tinybench.workloads.metrics.sww_scoring import CLOSED_MAX_FN, CLOSED_MAX_FP, DELAY_S, ScoringError
 
 WORKLOAD = "sww01"
 # (key, heading, unit, stream metric): "latency", "throughput", "power", "energy", "accuracy" are the keys the
@@ -128,7 +129,7 @@ def _streams(block: dict) -> list[dict]:
             return []
         windows = kept.get("truth_windows_s") or []
         try:
-            score = score_detections(kept["detections_ms"], windows)
+            score = score_bounded(kept["detections_ms"], windows)
         except ScoringError:
             return []
         stamps = kept["detections_ms"]
