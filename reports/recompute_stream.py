@@ -35,7 +35,13 @@ from tinybench.workloads.metrics.sww_scoring import (
     ScoringError,
     duty_cycle,
 )
-from tinybench.workloads.sww_detection import BOARD_TICK_S, DetectionRule, board_detections, pulse_frames
+from tinybench.workloads.sww_detection import (
+    BOARD_MAX_TIMESTAMPS,
+    BOARD_TICK_S,
+    DetectionRule,
+    board_detections,
+    pulse_frames,
+)
 from tinybench.workloads.sww_frontend import FRAME_S
 
 TRUTH_COLUMNS = {"stream": "int", "window": "int", "start_s": "float", "stop_s": "float"}
@@ -56,6 +62,10 @@ def stream(job) -> None:  # noqa: ANN001 - recompute._Mode
                                       {"stream": "int", "index": "int", "time_ms": "int", "from_sync_s": "float",
                                        "frame": "int?", "wake_output": "float?", "outcome": "text"}), count,
                              "stream_detections.csv", "index")
+    for i, found in enumerate(detections):
+        if found["time_ms"].size > BOARD_MAX_TIMESTAMPS:
+            raise Refusal(f"stream_detections.csv: stream {i}: {found['time_ms'].size} detections; the interface board "
+                          f"stores at most {BOARD_MAX_TIMESTAMPS}")
     duty_rows = _per_stream(read_csv(duty_csv, "stream_dutycycle.csv",
                                      {"stream": "int", "edge": "int", "start_ticks": "int", "stop_ticks": "int"}),
                             count, "stream_dutycycle.csv", "edge")

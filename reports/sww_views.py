@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from tinybench.reports.formatting import NOT_MEASURED, number, slug
 from tinybench.reports.leaderboard import Cell, Row
+from tinybench.reports.svg_charts import tick_label
 from tinybench.reports.results_store import system_id
 from tinybench.reports.sww_bounds import score_bounded
 from tinybench.workloads.metrics.sww_scoring import CLOSED_MAX_FN, CLOSED_MAX_FP, DELAY_S, ScoringError
@@ -170,7 +171,7 @@ def timeline(stream: dict) -> Markup:
     for i in range(5):
         t = length * i / 4
         anchor = "start" if i == 0 else "end" if i == 4 else "middle"
-        parts.append(f'<text x="{x(t):.1f}" y="{HEIGHT - 8}" class="tick" text-anchor="{anchor}">{t:,.0f} s</text>')
+        parts.append(f'<text x="{x(t):.1f}" y="{HEIGHT - 8}" class="tick" text-anchor="{anchor}">{tick_label(t)} s</text>')
     drawn: set[tuple[str, int]] = set()
     if windows:
         for number_, (a, b) in enumerate(windows):
