@@ -30,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from tinybench.reports.safe_json import Refusal, load_untrusted
+from tinybench.workloads.metrics.sww_scoring import CLOSED_MAX_FN, CLOSED_MAX_FP, CLOSED_WAKE_WORDS
 
 NUMBER = r"(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"  # `{:1.5}` prints 1.2346e+05 for large values
 PATTERNS = {  # metric → (pattern, unit); the MLCommons checker's own patterns where it has one
@@ -47,7 +48,6 @@ ACCURACY = re.compile(r"Accuracy: (\d+) True positives, (\d+) False negatives, (
 MAX_DETECTIONS = 10_000  # the interface board stores at most 10,000 (MAX_TIMESTAMPS)
 MAX_WINDOWS = 10_000
 MAX_JSON = 16 * 1024 * 1024  # as the evidence kept (an energy results.json with ~1.2 M power samples is larger)
-CLOSED_WAKE_WORDS, CLOSED_MAX_FP, CLOSED_MAX_FN = 50, 8, 8
 
 
 def _last(pattern: str, text: str) -> Decimal | None:

@@ -183,3 +183,13 @@ def test_forged_truth_detections_and_layout_are_refused(sww_runs):
 
     problems = _problems(archive, root / "t4.tar.gz", accuracy_folder)
     assert "layout" in problems and "has no" in problems["layout"]
+
+
+def test_the_checker_uses_the_declared_quality_target():
+    from tinybench.reports.sww_submission import closed_limit
+    from tinybench.workloads import get_workload
+    from tinybench.workloads.metrics.sww_scoring import CLOSED_MAX_FN, CLOSED_MAX_FP
+
+    target = get_workload("sww01").quality_target
+    assert (target.metric, closed_limit()) == ("sww_fp_fn", 8) == ("sww_fp_fn", CLOSED_MAX_FP)
+    assert CLOSED_MAX_FN == CLOSED_MAX_FP  # the runner's scorer and the declared target agree
