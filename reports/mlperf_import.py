@@ -39,7 +39,7 @@ THROUGHPUT = re.compile(r".* Median throughput is\s+([\d\.]+) inf\./sec\.")
 TOP1 = re.compile(r".* Top[- ]1%?\s?[:=] ([\d\.]+)")
 AUC = re.compile(r".* AUC\s?[:=] ([\d\.]+)")
 ENERGY = re.compile(r"Median energy cost is ([\d\.]+) uJ/inf")
-MODEL = re.compile(r"m-model-\[(\w+)\]")
+MODEL = re.compile(r"m-model-\[(\w+)\]|Device model retrieved: (\w+)")  # the DUT's reply, or the runner's log line
 DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)")
 SESSION = re.compile(r"^\d{8}_\d{6}$")
 LOGGED_SESSION = re.compile(r"sessions[\\/](\d{8}_\d{6})")  # "Writing output to sessions\20250729_144404\log.txt"
@@ -125,7 +125,7 @@ def _context(source: Path, folder: Path) -> dict:
             return {"division": division, "organization": org, "system": system, "workload": WORKLOAD_OF[model],
                     "mode": mode, "systems_dir": Path(*full[:i + 2]) / "systems", "kind": "published"}
     log = folder / "log.txt"
-    announced = MODEL.findall(_text(log)) if log.is_file() else []
+    announced = [a or b for a, b in MODEL.findall(_text(log))] if log.is_file() else []
     if not announced:
         raise ValueError("cannot tell the workload (no m-model-[…] in log.txt, and not in a published layout)")
     model = announced[-1]

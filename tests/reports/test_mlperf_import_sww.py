@@ -129,3 +129,19 @@ def test_detections_beyond_what_a_board_records_are_not_scored(published, tmp_pa
     result = next(r for r in load_bundles([tmp_path / "out"]).bundles if r["run_id"].endswith("performance"))
     rescored = next(c for c in result["modes"]["stream"]["checks"] if c["rule"] == "rescored")
     assert not rescored["passed"] and "2500 detections outside every wake-word window" in rescored["detail"]
+
+
+def test_a_runner_session_folder_of_a_sww_run(tmp_path):
+    """The MLCommons runner's own output folder: the model is named by its log ("Device model retrieved")."""
+    session = tmp_path / "sessions" / "20250729_144404"
+    session.mkdir(parents=True)
+    (session / "log.txt").write_text("Logging initialized. Writing output to sessions\\20250729_144404\\log.txt\n"
+                                     "Device model retrieved: sww01\n")
+    (session / "results.txt").write_text("Accuracy: 44 True positives, 6 False negatives, 4 False positives\n"
+                                         "Average duty cycle: 0.55914\nAverage period: 0.031989 s\n"
+                                         "Estimated throughput: 55.908 inf./sec.\n")
+    report = import_results(tmp_path / "sessions", tmp_path / "out")
+    assert len(report.bundles) == 1 and report.skipped == []
+    result = load_bundles([tmp_path / "out"]).bundles[0]
+    assert result["workload"]["id"] == "sww01" and result["created_utc"] == "2025-07-29T14:44:04Z"
+    assert result["modes"]["stream"]["metrics"]["period_mean"]["value"] == 31.989
