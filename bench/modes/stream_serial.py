@@ -155,9 +155,9 @@ def _outcome(streams, per_stream, energies, detection_rows, duty_rows, activatio
     if energy["status"] == "measured":
         metrics["power_average"] = Quantity(energy["power_mw"], "mW")
         metrics["energy_window"] = Quantity(energy["energy_j"], "J")
-    energy_json = {k: v for k, v in energy.items() if k != "duration_s"}
+    energy_json = {("window_s" if k == "duration_s" else k): v for k, v in energy.items()}
     if energy["status"] == "measured":
-        energy_json["definition"] = ENERGY_DEFINITION + f" ({energy['duration_s']:.3f} s)"
+        energy_json["definition"] = ENERGY_DEFINITION
     recorded = [s["board_duty_cycle"] for s in per_stream]
     on_time_ok = all(d["processing_time_ms"] <= d["period_ms"] for d in recorded)
     checks = [*stream_checks(streams, scored, rules),
