@@ -168,6 +168,13 @@ class SwwFirmware:
         if not self.listening:
             return None
         frames = len(left) // HOP
+        # The pins' timing depends on the cycle model only: tell the power monitor first, before the
+        # (slower than real time at first) computation, so in real time no announcement comes late.
+        start, stop = device_schedule(np.full(frames, self.config.processing_s), frame_s)
+        if self.monitor is not None:
+            for a, b in zip(start, stop):
+                self.monitor.state("active", t0 + a)
+                self.monitor.state("idle", t0 + b)
         quant = self.input_spec.quantization
         pulses: list[int] = []
         for k in range(frames):
@@ -181,11 +188,6 @@ class SwwFirmware:
                 self.first_frame = False
             if len(self.activations) < ACTIVATION_LOG:
                 self.activations.append(int(wake) if self.rule.quantized else float(wake))
-        start, stop = device_schedule(np.full(frames, self.config.processing_s), frame_s)
-        if self.monitor is not None:
-            for a, b in zip(start, stop):
-                self.monitor.state("active", t0 + a)
-                self.monitor.state("idle", t0 + b)
         if frames:
             self._busy_until = t0 + float(stop[-1])
         return SwwFrames(start, stop, np.asarray(pulses, dtype=np.int64))
