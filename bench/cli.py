@@ -538,6 +538,8 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
     cycle model, so reported times are deterministic. It runs in real time by default, as a
     board does (`--time-scale 0`: a virtual clock for fast tests). `kill -HUP PID` resets it.
     Connect with: tinybench run --target serial -O port=PATH -w WORKLOAD
+    sww01: the reference sww DUT (front end + model every 32-ms frame); with --interface-board
+    --sd-card DIR the board plays DIR's wavs to it: tinybench run -t serial -O interface_port=PATH -m stream
     """
     from tinybench.targets.emulators.cycle_model import CycleModel
     from tinybench.targets.emulators.dut_app import EmulatorOptions, serve

@@ -107,6 +107,7 @@ class SerialTarget(Target):
         self._place = None  # a tinybench.targets.lab PlaceAttachment when options.place is set
         self._energy = not self._port_path("dut")  # with only an interface board, every mode goes through it
         self._board_mode = "energy"  # the mode whose DUT baud the board is set to
+        self._dut_baud: int | None = None  # the board↔DUT rate the board confirmed
         self.upload_stats = {"bytes": 0, "commands": 0, "seconds": 0.0}
 
     def _port_path(self, role: str) -> str:
@@ -152,7 +153,7 @@ class SerialTarget(Target):
         current = self._call("checkbaud", board.check_baud)
         # Always set it, as the official runner does: the board stores the rate and reboots, which
         # also empties its queue of DUT output (a boot banner there would answer the first command).
-        self._call("setbaud", lambda: board.set_baud(dut_baud or current))
+        self._dut_baud = self._call("setbaud", lambda: board.set_baud(dut_baud or current))
         link.drain(quiet_s=0.5, limit_s=5.0)
         self._board = board
         self._board_session = DutSession(board, Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
@@ -269,7 +270,7 @@ class SerialTarget(Target):
             raise TargetError("stream mode needs the interface board: -O interface_port=/dev/ttyACM…",
                               hint="the board plays the wav from its SD card and timestamps the DUT's pins")
         timeouts = SwwTimeouts(command_s=self.options.command_timeout_s, play_margin_s=self.options.play_margin_s)
-        session = SwwBoardSession(self._board, timeouts)
+        session = SwwBoardSession(self._board, timeouts, self._dut_baud or SWW_DUT_BAUD)
         return self._call(f"stream {wav_file}", lambda: session.run_stream(wav_file, length_s, on_start, on_stop))
 
     def cold_start_unavailable(self) -> str | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from tinybench.targets.eembc_protocol import READY, ProtocolError
 from tinybench.targets.io_manager import InterfaceBoardTransport
 from tinybench.targets.serial_link import LinkTimeout
+from tinybench.workloads.sww_frontend import FRAME_S
 
 DETECTIONS_HEADER = "Detection Timestamps (ms)"
 DUTY_START_HEADER = "Duty cycle start times (s)"
@@ -120,10 +121,12 @@ def parse_activations(lines: list[str]) -> list[int] | None:
 class SwwBoardSession:
     """The sww01 commands of an interface board (its DUT reached by passthrough)."""
 
-    def __init__(self, board: InterfaceBoardTransport, timeouts: SwwTimeouts | None = None) -> None:
+    def __init__(self, board: InterfaceBoardTransport, timeouts: SwwTimeouts | None = None,
+                 dut_baud: int = 115200) -> None:
         self.board = board
         self.link = board.link
         self.timeouts = timeouts or SwwTimeouts()
+        self.dut_baud = dut_baud  # the board↔DUT UART: bounds how long the activation list of `stop` takes
 
     def _board_command(self, command: str, timeout_s: float) -> list[str]:
         """A board command whose reply ends with `m-ready`, alone or at the end of the last line."""
@@ -191,7 +194,9 @@ class SwwBoardSession:
         self.record_detections()
         played = self.play(wav_file, length_s)
         time.sleep(PAUSE_BEFORE_STOP_S)
-        activations = parse_activations(self.dut("stop", self.timeouts.print_s))
+        # the reference DUT lists every frame's output (≤ 6 characters each) at the DUT's rate: allow twice that
+        listing_s = 2 * (length_s / FRAME_S) * 6 * 10 / self.dut_baud
+        activations = parse_activations(self.dut("stop", self.timeouts.print_s + listing_s))
         if on_stop is not None:
             on_stop()
         detections = self.print_detections()
