@@ -25,6 +25,7 @@ from tinybench.progress import Progress
 from tinybench.rules import RuleCheck, RulesProfile
 from tinybench.targets.contract import ClockSource, Target
 from tinybench.targets.power.contract import MonitorError, MonitorUnavailable, PowerMonitor, SampleCapture
+from tinybench.workloads.metrics.sww_scoring import ScoringError
 from tinybench.workloads.model_artifact import ModelArtifact
 from tinybench.workloads.sww_detection import DetectionRule
 from tinybench.workloads.sww_frontend import frame_count
@@ -69,7 +70,14 @@ def run_serial_stream(target: Target, model: ModelArtifact, streams: list, rules
         finally:
             task.finish()
         records = StreamRecords(board.detections_ms, board.duty_start_ticks, board.duty_stop_ticks)
-        figures = analyse_records(records, stream, scored)
+        try:
+            figures = analyse_records(records, stream, scored)
+        except ScoringError as exc:  # no sync pulse, fewer than two Processing edges: nothing reached the board
+            raise TargetError(f"stream {stream.name}: the interface board's records cannot be analysed: {exc} "
+                              f"({len(board.detections_ms)} detections, {len(board.duty_start_ticks)} rising and "
+                              f"{len(board.duty_stop_ticks)} falling Processing edges)",
+                              hint="check the wires DUT wake-word pin → board WW_DET_IN and DUT Processing pin → "
+                                   "board DUT_DUTY_CYCLE, the I2S wires, and that the DUT answered `dut start`") from exc
         energies.append(_window_energy(monitor, window, energy_unavailable))
         per_stream.append(_details(stream, board, figures, model))
         outcome = figures["score"].outcome if figures["score"] else ["sync"] + ["unscored"] * (len(board.detections_ms) - 1)

@@ -180,7 +180,7 @@ def test_serial_stream_energy_through_the_lpm01a_emulator(stream_files, env, sta
 
 
 @pytest.mark.needs_reference
-def test_stream_errors_are_clear(stream_files, env, start_emulator, tinybench_cmd, tmp_path):
+def test_stream_errors_are_clear(stream_files, env, start_emulator, tinybench_cmd, tmp_path, wav_writer):
     data, card = stream_files
     (card / WAV).unlink()  # not on the SD card
     (card / "mono.wav").write_bytes(b"RIFF" + bytes(40))  # and a file the board cannot play
@@ -190,6 +190,17 @@ def test_stream_errors_are_clear(stream_files, env, start_emulator, tinybench_cm
     stream = bundle_of(proc)["modes"]["stream"]
     assert stream["status"] == "failed"
     assert f"cannot play {WAV}" in stream["reason"] and "SD card" in stream["reason"]
+    # a stream of one frame: one Processing pulse, no duty cycle — said, with what was recorded
+    tiny = data / "tiny"
+    tiny.mkdir()
+    wav_writer(tiny / "tiny.wav", np.zeros(700, np.int16), channels=2)
+    shutil.copyfile(tiny / "tiny.wav", card / "tiny.wav")
+    (tiny / "tiny.json").write_text(json.dumps([{"wav_file": "tiny.wav", "detection_windows": [],
+                                                 "length_sec": 0.04375, "sample_rate": 16000}]))
+    proc = run(tinybench_cmd, env, tmp_path / "c", "--target", "serial", "-O", f"interface_port={emulator.port}",
+               "--data", str(tiny / "tiny.json"))
+    reason = bundle_of(proc)["modes"]["stream"]["reason"]
+    assert "cannot be analysed" in reason and "1 rising and 1 falling" in reason, reason
     # no --data: a synthetic stream exists only on the host
     proc = run(tinybench_cmd, env, tmp_path / "b", "--target", "serial", "-O", f"interface_port={emulator.port}")
     assert proc.returncode != 0
