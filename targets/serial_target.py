@@ -146,10 +146,7 @@ class SerialTarget(Target):
         link = LineLink(_open_port(interface_port, 115200), f"interface board {self._where('interface')}")
         link.drain(quiet_s=0.1)
         board = InterfaceBoardTransport(link)
-        mode = self._board_mode
-        dut_baud = self.options.baud_for(mode) if mode in parse_baud(self.options.baud) else None
-        if mode == "stream" and dut_baud is None:
-            dut_baud = SWW_DUT_BAUD
+        dut_baud = self._board_baud(self._board_mode)
         current = self._call("checkbaud", board.check_baud)
         # Always set it, as the official runner does: the board stores the rate and reboots, which
         # also empties its queue of DUT output (a boot banner there would answer the first command).
@@ -159,6 +156,12 @@ class SerialTarget(Target):
         self._board_session = DutSession(board, Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
                                                          self.options.reset_timeout_s))
         return self._board_session
+
+    def _board_baud(self, mode: str) -> int | None:
+        """The board↔DUT rate a mode asks for: `--baud mode=N`, else 115200 for sww01's stream, else the board's."""
+        if mode in parse_baud(self.options.baud):
+            return self.options.baud_for(mode)
+        return SWW_DUT_BAUD if mode == "stream" else None
 
     def _call(self, what: str, fn):  # noqa: ANN001, ANN202
         """Run a protocol step; translate link and protocol failures into one clear TargetError."""
@@ -189,6 +192,11 @@ class SerialTarget(Target):
         self._energy = mode in BOARD_MODES or not self._port_path("dut")
         if mode in BOARD_MODES:
             self._board_mode = mode
+            wanted = self._board_baud(mode)
+            if self._board is not None and wanted and wanted != self._dut_baud:  # opened for another mode
+                board = self._board
+                self._dut_baud = self._call("setbaud", lambda: board.set_baud(wanted))
+                board.link.drain(quiet_s=0.5, limit_s=5.0)
         if self._energy:
             return
         baud = self.options.baud_for(mode)
@@ -207,6 +215,8 @@ class SerialTarget(Target):
             self.identity = self._call("handshake", session.handshake)
         ident = self.identity
         details = {"port": self.options.port, "baud": self._baud, "device": ident.device, "model_id": ident.model}
+        if self._board is not None:
+            details.update(interface_port=self._where("interface"), dut_baud=self._dut_baud)
         if self._place is not None:
             details.update(self._place.describe())
         return SystemInfo(
@@ -218,6 +228,10 @@ class SerialTarget(Target):
 
     def load(self, model: ModelArtifact) -> LoadReport:
         """Handshake and check that the flashed firmware is built for `model`'s workload."""
+        from tinybench.workloads import get_workload
+
+        if "sww-stream" in get_workload(model.workload).datasets and not self._port_path("dut"):
+            self._board_mode = "stream"  # sww01 runs through the board at the sww DUT's rate from the first command
         session = self._open()
         t0 = time.perf_counter()
         self.identity = self._call("handshake", session.handshake)

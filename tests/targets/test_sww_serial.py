@@ -114,6 +114,7 @@ def test_serial_stream_equals_the_tflm_target_on_the_official_short_stream(strea
     assert validation_errors(s_result) == []
     s, t = s_result["modes"]["stream"], t_result["modes"]["stream"]
     assert s["status"] == "measured" and s["clock_source"] == "device-timer"
+    assert s_result["target"]["system"]["details"]["dut_baud"] == 115200  # setbaud: the sww DUT's rate
 
     # detections: same frames, same per-frame outputs, same score
     s_det, t_det = table(tmp_path / "serial", s_result, "stream_detections"), table(tmp_path / "tflm", t_result,
