@@ -525,17 +525,23 @@ def emulate() -> None:
               help="Serve the DUT behind an emulated interface board (dut <cmd> passthrough, energy-mode link).")
 @click.option("--fault-command", default=None,
               help="Count faults only on commands starting with this word (e.g. infer, db).")
+@click.option("--sd-card", default=None, type=click.Path(file_okay=False),
+              help="With --interface-board: the board's SD card folder; `play FILE` streams its wavs over I2S "
+                   "to the DUT (sww01).")
 def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_per_mac: float,
                 boot_ms: float | None, line_rate: int,
                 time_scale: float, timer_start: int, model_id: str | None, vendor: str, reset_after: int | None,
                 stall_after: int | None, garbage_after: int | None, tx_corrupt_rate: float, rx_drop_rate: float,
-                seed: int, monitor_socket: str | None, interface_board: bool, fault_command: str | None) -> None:
+                seed: int, monitor_socket: str | None, interface_board: bool, fault_command: str | None,
+                sd_card: str | None) -> None:
     """A MLPerf Tiny reference firmware on a pseudo-terminal; prints `pty: PATH` and `pid: PID`.
 
     The model runs in the TFLite Micro interpreter (the `tflm` extra); the device follows a
     cycle model, so reported times are deterministic. It runs in real time by default, as a
     board does (`--time-scale 0`: a virtual clock for fast tests). `kill -HUP PID` resets it.
     Connect with: tinybench run --target serial -O port=PATH -w WORKLOAD
+    sww01: the reference sww DUT (front end + model every 32-ms frame); with --interface-board
+    --sd-card DIR the board plays DIR's wavs to it: tinybench run -t serial -O interface_port=PATH -m stream
     """
     from tinybench.targets.emulators.cycle_model import CycleModel
     from tinybench.targets.emulators.dut_app import EmulatorOptions, serve
@@ -559,9 +565,9 @@ def emulate_dut(workload: str, model: str, mode: str, clock_mhz: float, cycles_p
             faults=FaultPlan(tx_corrupt_rate, rx_drop_rate, reset_after, stall_after, garbage_after, seed,
                              fault_command),
             line_rate_baud=line_rate, time_scale=time_scale, timer_start_us=timer_start, model_id=model_id,
-            vendor=vendor, interface_board=interface_board, monitor_socket=monitor_socket,
+            vendor=vendor, interface_board=interface_board, monitor_socket=monitor_socket, sd_card=sd_card,
         ))
-    except MonitorLinkError as exc:
+    except (MonitorLinkError, ValueError) as exc:
         raise TinybenchError(str(exc)) from exc
 
 

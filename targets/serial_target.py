@@ -26,7 +26,9 @@ from tinybench.targets.serial_link import DeviceReset, LineLink, LinkTimeout
 from tinybench.workloads.model_artifact import ModelArtifact
 
 RESET_METHODS = ("none", "dtr", "rts", "command", "place")
-MODES = ("performance", "accuracy", "energy", "spinup")
+MODES = ("performance", "accuracy", "energy", "spinup", "stream")
+BOARD_MODES = ("energy", "stream")  # modes that reach the DUT through the interface board
+SWW_DUT_BAUD = 115200  # devices_sww.yaml: the sww01 DUT's rate in every mode
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,14 @@ class SerialOptions:
     """Options of the serial target (`-O key=value`)."""
 
     port: str = ""  # e.g. /dev/ttyACM0, COM5, or the emulator's pty (the DUT itself)
-    baud: str = "115200"  # one rate, or per mode: "performance=115200,accuracy=921600,energy=9600"
-    interface_port: str = ""  # the interface board, for energy mode (DUT behind it, powered by the monitor)
+    baud: str = "115200"  # one rate, or per mode: "performance=115200,accuracy=921600,energy=9600,stream=115200"
+    interface_port: str = ""  # the interface board, for energy and stream modes (DUT behind it)
     command_timeout_s: float = 5.0
     infer_timeout_s: float = 60.0  # first infer, before the time per inference is known
     reset: str = "none"  # none | dtr | rts | command
     reset_command: str = ""  # with reset=command
     reset_timeout_s: float = 10.0
+    play_margin_s: float = 10.0  # stream mode: `play` may take the stream's length plus this
     chunk_bytes: int = DB_CHUNK_BYTES  # db chunk size; the maximum the 80-character limit allows
     place: str = ""  # a labgrid place instead of ports: its dut/interface ports over RFC 2217 (tinybench.targets.lab)
     coordinator: str = ""  # the labgrid coordinator of `place` (default: $LG_COORDINATOR)
@@ -57,6 +60,8 @@ class SerialOptions:
             raise ValueError(f"reset must be one of {', '.join(RESET_METHODS)}")
         if self.reset == "command" and not self.reset_command.strip():
             raise ValueError("reset=command needs reset_command='…'")
+        if not 0 < self.play_margin_s <= 3600:
+            raise ValueError("play_margin_s must be in (0, 3600] seconds")
         if not 1 <= self.chunk_bytes <= DB_CHUNK_BYTES:
             raise ValueError(f"chunk_bytes must be 1..{DB_CHUNK_BYTES}")
         parse_baud(self.baud)
@@ -101,6 +106,8 @@ class SerialTarget(Target):
         self._board_session: DutSession | None = None
         self._place = None  # a tinybench.targets.lab PlaceAttachment when options.place is set
         self._energy = not self._port_path("dut")  # with only an interface board, every mode goes through it
+        self._board_mode = "energy"  # the mode whose DUT baud the board is set to
+        self._dut_baud: int | None = None  # the board↔DUT rate the board confirmed
         self.upload_stats = {"bytes": 0, "commands": 0, "seconds": 0.0}
 
     def _port_path(self, role: str) -> str:
@@ -133,21 +140,28 @@ class SerialTarget(Target):
             return self._board_session
         interface_port = self._port_path("interface")
         if not interface_port:
-            raise TargetError("energy mode needs the interface board: -O interface_port=/dev/ttyACM…",
-                              hint="the DUT is powered by the monitor and talks through the board")
+            raise TargetError(f"{self._board_mode} mode needs the interface board: -O interface_port=/dev/ttyACM…",
+                              hint="the DUT is powered by the monitor and talks through the board; in stream mode "
+                                   "the board also plays the wav and records the DUT's pins")
         link = LineLink(_open_port(interface_port, 115200), f"interface board {self._where('interface')}")
         link.drain(quiet_s=0.1)
         board = InterfaceBoardTransport(link)
-        dut_baud = self.options.baud_for("energy") if "energy" in parse_baud(self.options.baud) else None
+        dut_baud = self._board_baud(self._board_mode)
         current = self._call("checkbaud", board.check_baud)
         # Always set it, as the official runner does: the board stores the rate and reboots, which
         # also empties its queue of DUT output (a boot banner there would answer the first command).
-        self._call("setbaud", lambda: board.set_baud(dut_baud or current))
+        self._dut_baud = self._call("setbaud", lambda: board.set_baud(dut_baud or current))
         link.drain(quiet_s=0.5, limit_s=5.0)
         self._board = board
         self._board_session = DutSession(board, Timeouts(self.options.command_timeout_s, self.options.infer_timeout_s,
                                                          self.options.reset_timeout_s))
         return self._board_session
+
+    def _board_baud(self, mode: str) -> int | None:
+        """The board↔DUT rate a mode asks for: `--baud mode=N`, else 115200 for sww01's stream, else the board's."""
+        if mode in parse_baud(self.options.baud):
+            return self.options.baud_for(mode)
+        return SWW_DUT_BAUD if mode == "stream" else None
 
     def _call(self, what: str, fn):  # noqa: ANN001, ANN202
         """Run a protocol step; translate link and protocol failures into one clear TargetError."""
@@ -175,7 +189,14 @@ class SerialTarget(Target):
         return self.options.port if role == "dut" else self.options.interface_port
 
     def prepare_mode(self, mode: str) -> None:
-        self._energy = mode == "energy" or not self._port_path("dut")
+        self._energy = mode in BOARD_MODES or not self._port_path("dut")
+        if mode in BOARD_MODES:
+            self._board_mode = mode
+            wanted = self._board_baud(mode)
+            if self._board is not None and wanted and wanted != self._dut_baud:  # opened for another mode
+                board = self._board
+                self._dut_baud = self._call("setbaud", lambda: board.set_baud(wanted))
+                board.link.drain(quiet_s=0.5, limit_s=5.0)
         if self._energy:
             return
         baud = self.options.baud_for(mode)
@@ -194,6 +215,8 @@ class SerialTarget(Target):
             self.identity = self._call("handshake", session.handshake)
         ident = self.identity
         details = {"port": self.options.port, "baud": self._baud, "device": ident.device, "model_id": ident.model}
+        if self._board is not None:
+            details.update(interface_port=self._where("interface"), dut_baud=self._dut_baud)
         if self._place is not None:
             details.update(self._place.describe())
         return SystemInfo(
@@ -205,6 +228,10 @@ class SerialTarget(Target):
 
     def load(self, model: ModelArtifact) -> LoadReport:
         """Handshake and check that the flashed firmware is built for `model`'s workload."""
+        from tinybench.workloads import get_workload
+
+        if "sww-stream" in get_workload(model.workload).datasets and not self._port_path("dut"):
+            self._board_mode = "stream"  # sww01 runs through the board at the sww DUT's rate from the first command
         session = self._open()
         t0 = time.perf_counter()
         self.identity = self._call("handshake", session.handshake)
@@ -245,6 +272,20 @@ class SerialTarget(Target):
             window_s=elapsed_us / 1e6, clock_source=ClockSource.DEVICE_TIMER, postprocessed=True,
             extra={"timestamps_us": list(reply.timestamps_us)},
         )
+
+    def play_stream(self, wav_file: str, length_s: float, on_start=None, on_stop=None):  # noqa: ANN001, ANN201
+        """sww01: play `wav_file` from the interface board's SD card to the DUT and return the board's
+        records (:class:`~tinybench.targets.sww_serial.BoardRecords`); `on_start`/`on_stop` bracket
+        the DUT's `start`/`stop` (the power monitor's window)."""
+        from tinybench.targets.sww_serial import SwwBoardSession, SwwTimeouts
+
+        self._open()
+        if self._board is None:
+            raise TargetError("stream mode needs the interface board: -O interface_port=/dev/ttyACM…",
+                              hint="the board plays the wav from its SD card and timestamps the DUT's pins")
+        timeouts = SwwTimeouts(command_s=self.options.command_timeout_s, play_margin_s=self.options.play_margin_s)
+        session = SwwBoardSession(self._board, timeouts, self._dut_baud or SWW_DUT_BAUD)
+        return self._call(f"stream {wav_file}", lambda: session.run_stream(wav_file, length_s, on_start, on_stop))
 
     def cold_start_unavailable(self) -> str | None:
         if self.options.reset == "none":

@@ -15,8 +15,8 @@ tinybench reproduces that shape for every target:
   records them), plus the same over every frame, the per-frame latency distribution and
   the real-time factor (time to process the stream back to back ÷ its duration).
 
-A serial DUT behind an interface board will deliver the board's records directly and
-reach the same analysis (:func:`analyse_records`).
+A serial DUT behind an interface board delivers the board's records directly and
+reaches the same analysis (:func:`analyse_records`; :mod:`tinybench.modes.stream_serial`).
 """
 
 from __future__ import annotations
@@ -153,6 +153,10 @@ def run_stream(target: Target, model: ModelArtifact, streams: list[StreamInput],
                progress: Progress, monitor: PowerMonitor | None = None, energy_unavailable: str | None = None,
                variant: Variant = Variant.FIRMWARE) -> ModeOutcome:
     """Run every stream through `target` (model loaded) and score it."""
+    if hasattr(target, "play_stream"):  # a device behind the interface board: the board's records are the facts
+        from tinybench.modes.stream_serial import run_serial_stream
+
+        return run_serial_stream(target, model, streams, rules, progress, monitor, energy_unavailable)
     rule = DetectionRule.for_output(model.output)
     scored = model.trained
     per_stream, frame_tables, detection_rows, duty_rows = [], [], [], []
@@ -260,13 +264,8 @@ def _outcome(streams, facts_list, per_stream, frame_tables, detection_rows, duty
         "real_time_factor": Quantity(busy / seconds, "unitless"),
         "frames": Quantity(float(processing.size), "count"),
     }
-    scores = [s["scoring"] for s in per_stream]
     if scored:  # an untrained model's detections are facts in the files, never figures
-        tp, fn, fp = (sum(s[k] for s in scores) for k in ("true_positives", "false_negatives", "false_positives"))
-        metrics.update(true_positives=Quantity(tp, "count"), false_negatives=Quantity(fn, "count"),
-                       false_positives=Quantity(fp, "count"))
-        if 2 * tp + fp + fn:
-            metrics["f1"] = Quantity(2 * tp / (2 * tp + fp + fn), "fraction")
+        metrics.update(quality_checks(per_stream)[1])
     energy = _energy(facts_list, streams, monitor, energy_unavailable)
     if energy["status"] in ("measured", "modelled"):
         metrics["power_average"] = Quantity(energy["power_mw"], "mW")
@@ -295,10 +294,10 @@ def _outcome(streams, facts_list, per_stream, frame_tables, detection_rows, duty
                        tables=tables)
 
 
-def _checks(streams: list[StreamInput], per_stream: list[dict], scored: bool, rules: RulesProfile,
-            simulated: bool) -> list[RuleCheck]:
+def stream_checks(streams: list[StreamInput], scored: bool, rules: RulesProfile) -> list[RuleCheck]:
+    """The checks every target's stream shares: rules profile, official stream, trained model."""
     official = all(s.official for s in streams)
-    checks = [
+    return [
         RuleCheck("profile", rules.submission,
                   f"rules profile '{rules.name}'" + ("" if rules.submission else " is for smoke runs only")),
         RuleCheck("official_stream", official,
@@ -306,6 +305,26 @@ def _checks(streams: list[StreamInput], per_stream: list[dict], scored: bool, ru
                   "not the official long stream (" + ", ".join(f"{s.name}: {len(s.windows)} wake words, "
                                                                f"{s.seconds:.1f} s" for s in streams) + ")"),
         RuleCheck("trained_model", scored, "detections scored" if scored else "untrained model: detections not scored"),
+    ]
+
+
+def quality_checks(per_stream: list[dict]) -> tuple[RuleCheck, dict[str, Quantity]]:
+    """The closed quality target over the scored streams, and the TP/FN/FP/F1 metrics."""
+    tp, fn, fp = (sum(s["scoring"][k] for s in per_stream)
+                  for k in ("true_positives", "false_negatives", "false_positives"))
+    metrics = {"true_positives": Quantity(tp, "count"), "false_negatives": Quantity(fn, "count"),
+               "false_positives": Quantity(fp, "count")}
+    if 2 * tp + fp + fn:
+        metrics["f1"] = Quantity(2 * tp / (2 * tp + fp + fn), "fraction")
+    check = RuleCheck("quality_target", fp <= CLOSED_MAX_FP and fn <= CLOSED_MAX_FN,
+                      f"{fp} false positives, {fn} false negatives (at most {CLOSED_MAX_FP} of each)")
+    return check, metrics
+
+
+def _checks(streams: list[StreamInput], per_stream: list[dict], scored: bool, rules: RulesProfile,
+            simulated: bool) -> list[RuleCheck]:
+    checks = [
+        *stream_checks(streams, scored, rules),
         RuleCheck("real_time", all(s["overruns"] == 0 for s in per_stream),
                   "every frame processed within its 32 ms" if all(s["overruns"] == 0 for s in per_stream) else
                   f"{sum(s['overruns'] for s in per_stream)} frames took longer than 32 ms"),
@@ -313,8 +332,5 @@ def _checks(streams: list[StreamInput], per_stream: list[dict], scored: bool, ru
                   if not simulated else "the simulated accelerator models the network only; the front end is not timed"),
     ]
     if scored:
-        fp = sum(s["scoring"]["false_positives"] for s in per_stream)
-        fn = sum(s["scoring"]["false_negatives"] for s in per_stream)
-        checks.append(RuleCheck("quality_target", fp <= CLOSED_MAX_FP and fn <= CLOSED_MAX_FN,
-                                f"{fp} false positives, {fn} false negatives (at most {CLOSED_MAX_FP} of each)"))
+        checks.append(quality_checks(per_stream)[0])
     return checks

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tinybench.targets.emulators.cycle_model import CycleModel
 from tinybench.targets.emulators.dut_firmware import DutFirmware, FirmwareConfig
 from tinybench.targets.emulators.dut_pty import FaultPlan, PtyDevice
 from tinybench.targets.emulators.emulator_clock import EmulatorClock, clock_kind
 from tinybench.targets.emulators.interface_board import InterfaceBoardFront
+from tinybench.targets.emulators.sww_board import SwwBoard
+from tinybench.targets.emulators.sww_firmware import SwwConfig, SwwFirmware
 from tinybench.targets.tflm_runtime import DEFAULT_ARENA_BYTES, TflmModel
 from tinybench.workloads import get_workload
 from tinybench.workloads.model_choice import resolve_model
@@ -30,6 +33,7 @@ class EmulatorOptions:
     arena_bytes: int = DEFAULT_ARENA_BYTES
     interface_board: bool = False  # serve the DUT behind an emulated interface board
     monitor_socket: str | None = None  # the emulated power monitor that powers the DUT and sees its pulses
+    sd_card: str | None = None  # the interface board's SD card folder (sww01: the wavs `play` streams)
 
 
 def build_device(options: EmulatorOptions) -> PtyDevice:
@@ -58,9 +62,22 @@ def build_device(options: EmulatorOptions) -> PtyDevice:
 
         monitor = MonitorLink(options.monitor_socket, clock)
 
+    if options.sd_card and not options.interface_board:
+        raise ValueError("--sd-card belongs to the interface board: add --interface-board")
+    if options.sd_card and not Path(options.sd_card).is_dir():
+        raise ValueError(f"--sd-card {options.sd_card}: not a folder (put the stream wavs in a folder and pass it)")
+
     def make_firmware():  # noqa: ANN202
-        dut = DutFirmware(config, run_model, model.input, model.output, clock=clock, monitor=monitor)
-        return InterfaceBoardFront(dut, clock) if options.interface_board else dut
+        if "sww-stream" in workload.datasets:
+            dut = SwwFirmware(SwwConfig(model.graph.macs, len(model.graph.operators), options.cycle_model,
+                                        energy_mode=options.energy_mode, model_id=options.model_id or workload.id),
+                              tflm.run, model.input, model.output, clock=clock, monitor=monitor)
+        else:
+            dut = DutFirmware(config, run_model, model.input, model.output, clock=clock, monitor=monitor)
+        if not options.interface_board:
+            return dut
+        sww = SwwBoard(Path(options.sd_card), clock) if options.sd_card else None
+        return InterfaceBoardFront(dut, clock, sww=sww)
 
     return PtyDevice(make_firmware, options.faults, options.line_rate_baud, clock=clock, monitor=monitor)
 

@@ -14,12 +14,17 @@ waiting for one, deaf to the host, as the real board is until it is reset.
 
 The DUT's UART runs at the board's stored rate (`setbaud`, default 9600): bytes take
 10 bit-times each to cross it, in real time or on the virtual clock.
+
+With an SD card folder (`--sd-card`), the sww01 commands (`ls`, `play`,
+`record_detections`, `print_detections`, `print_dutycycle`) work as on the board
+(:mod:`~tinybench.targets.emulators.sww_board`); without one they answer `m-ready`.
 """
 
 from __future__ import annotations
 
 from tinybench.targets.emulators.dut_firmware import DutFirmware
 from tinybench.targets.emulators.emulator_clock import EmulatorClock, Out, Until
+from tinybench.targets.emulators.sww_board import SwwBoard
 
 BOARD_NAME = "tinyML Enhanced Interface Board"
 COMMANDS = ("dut", "name", "ls", "play", "setbaud", "checkbaud", "record_detections", "print_detections",
@@ -32,8 +37,10 @@ DUT_PREFIX = "[dut]: "
 class InterfaceBoardFront:
     """Wraps a DUT firmware; offers the same feed/boot interface to the pty server."""
 
-    def __init__(self, dut: DutFirmware, clock: EmulatorClock | None = None, dut_baud: int = DEFAULT_DUT_BAUD) -> None:
+    def __init__(self, dut: DutFirmware, clock: EmulatorClock | None = None, dut_baud: int = DEFAULT_DUT_BAUD,
+                 sww: SwwBoard | None = None) -> None:
         self.dut = dut
+        self.sww = sww  # SD card, I2S player and pin recorder (sww01); without it those commands only answer m-ready
         self.clock = clock or dut.clock
         self.dut_baud = dut_baud
         self._line = bytearray()
@@ -97,7 +104,9 @@ class InterfaceBoardFront:
             self.dut_baud = baud if 0 < baud <= 2_000_000 else DEFAULT_DUT_BAUD  # baud_config.c's fallback
             self._dut_rx = ""  # the board stores the rate and resets: its UART queue is gone
             return [f"set baud to: {baud}\r\n", "m-ready\r\n"]
-        return ["m-ready\r\n"]  # SD card, audio and detection commands: nothing to emulate here
+        if self.sww is not None and self.sww.handles(word):
+            return self.sww.run(word, argument, max(self.clock.now(), at or 0.0), self.dut)
+        return ["m-ready\r\n"]  # SD card, audio and detection commands without an SD card
 
     # -- passthrough --------------------------------------------------------------------
     def _uart_s(self, n_bytes: int) -> float:

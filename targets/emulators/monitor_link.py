@@ -26,6 +26,7 @@ from tinybench.targets.emulators.emulator_clock import EmulatorClock
 
 HELLO_TIMEOUT_S = 2.0
 PULSE_TIMEOUT_S = 1.0
+SEND_TIMEOUT_S = 5.0
 MAX_MESSAGE = 256
 
 
@@ -59,6 +60,9 @@ class MonitorLink:
                                    f"{answer.removeprefix('error ') or 'no answer within 2 s'}")
 
     def _send(self, message: str) -> None:
+        # A burst (a stream's per-frame states) can fill the socket's queue: wait for the monitor to
+        # read rather than lose a message (wait_pulse leaves a short timeout on the socket).
+        self.sock.settimeout(SEND_TIMEOUT_S)
         try:
             self.sock.send(message.encode("ascii"))
         except OSError:
