@@ -1,8 +1,8 @@
 """`stream_truth.csv`: the truth windows a sww01 stream result was scored against, as a raw file.
 
-A stream bundle records its detections but names its truth file only by path
-(`dataset.root` / `dataset.truth_file`). `submit pack` (and anyone preparing a bundle for the
-site) reads that file with the dataset reader (:func:`read_truth`, bounded and validated)
+A scored stream run writes this file itself (`bench/modes/stream.py`); for a bundle without it
+(an older run), which names its truth file only by path (`dataset.root` / `dataset.truth_file`),
+`submit pack` (and anyone preparing a bundle for the site) reads that file with the dataset reader (:func:`read_truth`, bounded and validated)
 and writes the windows of each stream the run used, in the run's stream order, so the
 checker and the site can re-score the detections (:mod:`recompute_stream`).
 Columns: stream (index in `modes.stream.streams`), window (0, 1, … in file order), start_s,

@@ -57,6 +57,7 @@ from tinybench.workloads.sww_frontend import FRAME_S, SAMPLE_RATE, Variant
 OFFICIAL_LENGTH_S = 1200.0
 SYNTHETIC_SECONDS = {"quick": 10.0}  # by rules profile; otherwise the official stream's length
 SYNTHETIC_SEED = 1301
+TRUTH_FILE = "stream_truth.csv"  # reports/sww_truth.py reads it (stream, window, start_s, stop_s)
 SCORING_DEFINITION = ("MLPerf Tiny runner (streaming_ww_utils.calc_detection_stats): times from the sync pulse; "
                       "TP if a detection falls in [start, stop + 1 s + 1 s] (all matches consumed, windows in file "
                       "order); remaining detections are false positives, debounced greedily over 1 s")
@@ -290,8 +291,17 @@ def _outcome(streams, facts_list, per_stream, frame_tables, detection_rows, duty
               "stream_detections.csv": pd.DataFrame(detection_rows, columns=["stream", "index", "time_ms", "from_sync_s",
                                                                              "frame", "wake_output", "outcome"]),
               "stream_dutycycle.csv": pd.DataFrame(duty_rows, columns=["stream", "edge", "start_ticks", "stop_ticks"])}
+    if scored:
+        tables[TRUTH_FILE] = truth_table(streams)
     return ModeOutcome(mode="stream", status="measured", metrics=metrics, checks=checks, details=details,
                        tables=tables)
+
+
+def truth_table(streams: list[StreamInput]) -> pd.DataFrame:
+    """`stream_truth.csv`: the truth windows (s) each stream was scored against, so a reader can re-score."""
+    rows = [(number, i, float(start), float(stop)) for number, stream in enumerate(streams)
+            for i, (start, stop) in enumerate(stream.windows)]
+    return pd.DataFrame(rows, columns=["stream", "window", "start_s", "stop_s"])
 
 
 def stream_checks(streams: list[StreamInput], scored: bool, rules: RulesProfile) -> list[RuleCheck]:

@@ -148,7 +148,7 @@ def _details(stream, board, figures: dict, model: ModelArtifact) -> dict:  # noq
 
 def _outcome(streams, per_stream, energies, detection_rows, duty_rows, activation_rows, rule, scored,
              rules) -> ModeOutcome:  # noqa: ANN001, PLR0913
-    from tinybench.modes.stream import SCORING_DEFINITION, quality_checks, stream_checks
+    from tinybench.modes.stream import SCORING_DEFINITION, TRUTH_FILE, quality_checks, stream_checks, truth_table
 
     board = per_stream[0]["board_duty_cycle"]
     metrics = {
@@ -192,6 +192,8 @@ def _outcome(streams, per_stream, energies, detection_rows, duty_rows, activatio
                                                                              "from_sync_s", "frame", "wake_output",
                                                                              "outcome"]),
               "stream_dutycycle.csv": pd.DataFrame(duty_rows, columns=["stream", "edge", "start_ticks", "stop_ticks"])}
+    if scored:
+        tables[TRUTH_FILE] = truth_table(streams)
     if activation_rows:
         tables["stream_activations.csv"] = pd.DataFrame(activation_rows, columns=["stream", "frame", "wake_output",
                                                                                   "fired"])
