@@ -76,9 +76,10 @@ def _texts(name: str, column: str, values: list[str]) -> np.ndarray:
 
 
 def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset[str] = frozenset(),
-             max_rows: int = MAX_CSV_ROWS) -> dict[str, np.ndarray]:
+             max_rows: int = MAX_CSV_ROWS, allow_empty: bool = False) -> dict[str, np.ndarray]:
     """Columns of a CSV as numpy arrays. `columns` maps name → int, int?, float, float?, bool, text
-    (`?`: empty cells allowed, read as NaN); names in `optional` may be absent."""
+    (`?`: empty cells allowed, read as NaN); names in `optional` may be absent; `allow_empty`: a header
+    without rows gives empty columns (else it is refused)."""
     import csv
 
     data = read_regular(path, MAX_CSV_BYTES, name)
@@ -100,7 +101,7 @@ def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset
     if unknown or missing or len(set(header)) != len(header):
         raise Refusal(f"{name}: columns {header[:20]} — expected {sorted(columns)}"
                       + (f" (unknown: {unknown[:5]})" if unknown else "") + (f" (missing: {missing})" if missing else ""))
-    if not body:
+    if not body and not allow_empty:
         raise Refusal(f"{name}: a header and no rows")
     if any(len(r) != len(header) for r in body):
         bad = next(i for i, r in enumerate(body) if len(r) != len(header))

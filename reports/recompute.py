@@ -38,7 +38,8 @@ REL = 1e-6  # a published figure may differ from the recomputed one by this rela
 MIN_WINDOWS, MIN_WINDOW_S, MIN_REPETITIONS = 5, 10.0, 5
 FILES = {"performance": ("performance_windows.csv", "performance_inferences.parquet"),
          "energy": ("energy_windows.csv", "energy_trace.parquet"), "spinup": ("spinup.csv",),
-         "accuracy": ("accuracy_predictions.csv", "accuracy_scores.csv", "accuracy_detections.csv"),
+         "accuracy": ("accuracy_predictions.csv", "accuracy_scores.csv", "accuracy_detections.csv",
+                      "accuracy_truth.csv"),
          "stream": ("stream_detections.csv", "stream_dutycycle.csv", "stream_frames.parquet", "stream_truth.csv")}
 
 

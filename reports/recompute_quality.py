@@ -44,10 +44,15 @@ def accuracy(job: _Mode) -> None:
     registered = _workload(job)
     metric = registered.metric if registered is not None else job.result["workload"]["metric"]
     if metric == "kitti_ap" or "car_ap_r40_moderate" in metrics:
-        # the detections are kept, the KITTI ground truth is not: AP cannot be recomputed from the bundle
-        job.out.notes.append("KITTI AP is as the run computed it: the ground truth is not kept in the bundle")
         if "car_ap_r40_moderate" not in metrics:
             job.problem("result.json", "a detection result without its AP")
+        elif "accuracy_truth.csv" in job.names:
+            from tinybench.reports.recompute_kitti import kitti_ap
+
+            kitti_ap(job)
+        else:  # an older bundle: the detections are kept, the KITTI ground truth was not
+            job.out.notes.append("KITTI AP is as the run computed it: the ground truth is not kept in the bundle")
+            job.block["valid_for_submission"] = False
         return
     if set(metrics) - {metric}:
         job.problem("result.json", f"metrics {sorted(set(metrics) - {metric})} are not this workload's ({metric})")

@@ -41,7 +41,7 @@ def accuracy(block: dict, labels: list[str]) -> dict:
         "per_class": [(name, info["samples"], percent(info["accuracy"]) if info["accuracy"] is not None
                        else NOT_MEASURED) for name, info in per_class.items()],
         "labels": block.get("labels") or labels, "matrix": matrix,
-        "ap_table": block.get("ap_table"),
+        "ap_table": block.get("ap_table"), "ap_method": block.get("ap_method"),
     }
 
 

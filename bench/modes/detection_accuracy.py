@@ -27,6 +27,8 @@ from tinybench.workloads.scoring import dequantized
 from tinybench.workloads.spec import Workload
 
 HEADLINE = "car_ap_r40_moderate"
+TRUTH_FILE = "accuracy_truth.csv"  # the KITTI labels evaluated (reports/recompute_quality.py re-scores from it)
+TRUTH_COLUMNS = ["image", "kind", "class", "x1", "y1", "x2", "y2", "truncation", "occlusion"]
 DEFINITIONS = {
     "devkit": "KITTI 2-D AP as the official devkit computes it (evaluate_object.cpp: two matching passes, 41 "
               "score thresholds, R40 and R11 from them); headline Car AP|R40, moderate",
@@ -56,7 +58,7 @@ def run_detection_accuracy(target: Target, workload: Workload, model: ModelArtif
     if method not in METHODS:
         raise TinybenchError(f"unknown KITTI AP method '{method}'", hint=f"choose {' or '.join(METHODS)}")
     task = progress.task("accuracy det01", total=total)
-    images, rows, unreadable = [], [], []
+    images, rows, truth, unreadable = [], [], [], []
     try:
         for sample in samples:
             task.advance()
@@ -72,6 +74,7 @@ def run_detection_accuracy(target: Target, workload: Workload, model: ModelArtif
             images.append((list(label.objects), [Detection(c, b, s) for c, b, s in found], list(label.dont_care)))
             rows += [{"image": sample.sample_id, "class": c, "x1": b[0], "y1": b[1], "x2": b[2], "y2": b[3],
                       "score": s} for c, b, s in found]
+            truth += truth_rows(sample.sample_id, label.objects, label.dont_care)
     except TinybenchError as exc:
         task.finish()
         return ModeOutcome(mode="accuracy", status="failed", reason=f"{exc.one_line()} ({len(images)} images done)")
@@ -102,4 +105,16 @@ def run_detection_accuracy(target: Target, workload: Workload, model: ModelArtif
     return ModeOutcome(mode="accuracy", status="measured", metrics={HEADLINE: Quantity(headline.ap_r40, "fraction")},
                        checks=checks, details=details,
                        tables={"accuracy_detections.csv": pd.DataFrame(rows, columns=["image", "class", "x1", "y1", "x2",
-                                                                                     "y2", "score"])})
+                                                                                     "y2", "score"]),
+                               TRUTH_FILE: pd.DataFrame(truth, columns=TRUTH_COLUMNS).astype({"occlusion": "Int64"})})
+
+
+def truth_rows(image: str, objects: Iterable, dont_care: Iterable) -> list[dict]:
+    """`accuracy_truth.csv` rows of one image: an `image` row (the evaluation order, images without objects
+    included), then its ground truths (`object`: class, box in original px, truncation, occlusion) and
+    DontCare regions (`dont_care`: box only), so a reader can recompute the AP from the bundle alone."""
+    out = [{"image": image, "kind": "image"}]
+    out += [{"image": image, "kind": "object", "class": g.cls, "x1": g.box[0], "y1": g.box[1], "x2": g.box[2],
+             "y2": g.box[3], "truncation": g.truncation, "occlusion": g.occlusion} for g in objects]
+    out += [{"image": image, "kind": "dont_care", "x1": b[0], "y1": b[1], "x2": b[2], "y2": b[3]} for b in dont_care]
+    return out

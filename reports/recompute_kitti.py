@@ -1,0 +1,131 @@
+"""det01's KITTI AP recomputed from a bundle's raw files (see :mod:`recompute`).
+
+`accuracy_truth.csv` holds the labels the run evaluated — an `image` row per image in evaluation
+order, then its ground truths (`object`: class, box in original pixels, truncation, occlusion) and
+DontCare regions (`dont_care`: box) — and `accuracy_detections.csv` the detections (image, class,
+box, score) in the order the run produced them. The AP table is evaluated again with the run's
+`ap_method` by the same code as the run (:func:`tinybench.workloads.metrics.kitti_ap.evaluate`), and
+every cell the bundle states (ground truths, TP, FP, AP|R11, AP|R40) must match it.
+
+Bounds: the readers cap rows and bytes (:mod:`bounded_tables`); on top of that at most
+`MAX_IMAGES` images and `MAX_PER_IMAGE` detections or labels per image, since the devkit's
+matching costs detections × ground truths per image.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from tinybench.reports.bounded_tables import read_csv
+from tinybench.reports.recompute import _Mode, check
+from tinybench.reports.safe_json import Refusal
+from tinybench.workloads.metrics.kitti_ap import METHODS, Detection, GroundTruth, evaluate
+
+MAX_IMAGES = 20_000
+MAX_PER_IMAGE = 1_000
+HEADLINE = ("Car", "moderate")
+TABLE_KEYS = ("ground_truths", "tp", "fp", "ap_r11", "ap_r40")
+KINDS = ("image", "object", "dont_care")
+
+
+def _box(rows: dict[str, np.ndarray], i: int, name: str) -> tuple[float, float, float, float]:
+    box = tuple(float(rows[k][i]) for k in ("x1", "y1", "x2", "y2"))
+    if not all(np.isfinite(box)) or box[2] < box[0] or box[3] < box[1]:
+        raise Refusal(f"{name}: row {i + 1}: a box needs finite x1 ≤ x2, y1 ≤ y2")
+    return box
+
+
+def _images(job: _Mode) -> list[tuple[list, list, list]]:
+    truth = read_csv(job.need("accuracy_truth.csv"), "accuracy_truth.csv",
+                     {"image": "text", "kind": "text", "class": "text", "x1": "float?", "y1": "float?",
+                      "x2": "float?", "y2": "float?", "truncation": "float?", "occlusion": "int?"})
+    order: list[str] = []
+    labels: dict[str, tuple[list, list]] = {}
+    for i, (image, kind) in enumerate(zip(truth["image"], truth["kind"])):
+        if kind not in KINDS:
+            raise Refusal(f"accuracy_truth.csv: row {i + 1}: kind {str(kind)[:20]!r} is not one of {KINDS}")
+        if kind == "image":
+            if image in labels:
+                raise Refusal(f"accuracy_truth.csv: image {str(image)[:60]!r} listed twice")
+            if len(order) >= MAX_IMAGES:
+                raise Refusal(f"accuracy_truth.csv: more than {MAX_IMAGES} images")
+            order.append(image)
+            labels[image] = ([], [])
+            continue
+        if image not in labels:
+            raise Refusal(f"accuracy_truth.csv: row {i + 1}: a label before its image row")
+        objects, regions = labels[image]
+        if len(objects) + len(regions) >= MAX_PER_IMAGE:
+            raise Refusal(f"accuracy_truth.csv: more than {MAX_PER_IMAGE} labels on image {str(image)[:60]!r}")
+        box = _box(truth, i, "accuracy_truth.csv")
+        if kind == "dont_care":
+            regions.append(box)
+            continue
+        truncation, occlusion = float(truth["truncation"][i]), float(truth["occlusion"][i])
+        if not (np.isfinite(truncation) and np.isfinite(occlusion)):
+            raise Refusal(f"accuracy_truth.csv: row {i + 1}: an object needs its truncation and occlusion")
+        objects.append(GroundTruth(str(truth["class"][i]), box, truncation, int(occlusion)))
+    found: dict[str, list[Detection]] = defaultdict(list)
+    if "accuracy_detections.csv" in job.names:
+        dets = read_csv(job.folder / "accuracy_detections.csv", "accuracy_detections.csv",
+                        {"image": "text", "class": "text", "x1": "float", "y1": "float", "x2": "float", "y2": "float",
+                         "score": "float"}, allow_empty=True)  # an image set with no detections at all
+        for i, image in enumerate(dets["image"]):
+            if image not in labels:
+                raise Refusal(f"accuracy_detections.csv: row {i + 1}: image {str(image)[:60]!r} is not in "
+                              "accuracy_truth.csv")
+            if len(found[image]) >= MAX_PER_IMAGE:
+                raise Refusal(f"accuracy_detections.csv: more than {MAX_PER_IMAGE} detections on one image")
+            found[image].append(Detection(str(dets["class"][i]), _box(dets, i, "accuracy_detections.csv"),
+                                          float(dets["score"][i])))
+    return [(labels[image][0], found[image], labels[image][1]) for image in order]
+
+
+def kitti_ap(job: _Mode) -> None:
+    """Re-evaluate the AP table and the headline (Car AP|R40 moderate) from the raw files."""
+    method = job.block.get("ap_method", "devkit")
+    if method not in METHODS:
+        raise Refusal(f"result.json: ap_method {str(method)[:20]!r} is not one of {METHODS}")
+    images = _images(job)
+    if not images:
+        raise Refusal("accuracy_truth.csv: no images")
+    results = evaluate(images, method)
+    table = [{"class": r.cls, "difficulty": r.difficulty, "ground_truths": r.ground_truths, "tp": r.tp, "fp": r.fp,
+              "ap_r11": r.ap_r11, "ap_r40": r.ap_r40} for r in results]
+    stated = {(row.get("class"), row.get("difficulty")): row for row in job.block.get("ap_table") or []
+              if isinstance(row, dict)}
+    for row in table:
+        cell = stated.get((row["class"], row["difficulty"]))
+        if cell is None:
+            job.problem("result.json", f"ap_table lacks {row['class']} {row['difficulty']}")
+            continue
+        for key in TABLE_KEYS:
+            job.compare(f"{row['class']} {row['difficulty']} {key}", cell.get(key), row[key])
+    job.block["ap_table"] = table
+    headline = next(r for r in results if (r.cls, r.difficulty) == HEADLINE)
+    job.metric("car_ap_r40_moderate", headline.ap_r40, "fraction")
+    readable = len(images)
+    job.block["samples"] = readable + int(job.block.get("unreadable", 0) or 0)
+    minimum = job.block.get("quality_target", {}).get("minimum")
+    registered = _registered_minimum(job)
+    minimum = registered if registered is not None else minimum
+    met = minimum is not None and headline.ap_r40 >= minimum
+    job.block["quality_target"] = {"metric": "kitti_ap", "minimum": minimum if minimum is not None else 0.0, "met": met}
+    unreadable = job.block["samples"] - readable
+    job.block["checks"] = [
+        check("quality_target", met, f"Car AP|R40 moderate ({method}) {headline.ap_r40:.4f} vs target {minimum}"),
+        check("ap_method_devkit", method == "devkit",
+              "KITTI AP as the devkit computes it (comparable with published tables)" if method == "devkit"
+              else "exact-curve AP: not comparable with devkit numbers, so not valid for submission"),
+        check("all_samples_read", unreadable == 0, f"{unreadable} of {job.block['samples']} images could not be read"
+              if unreadable else f"all {readable} images read"),
+    ]
+
+
+def _registered_minimum(job: _Mode) -> float | None:
+    from tinybench.workloads import WORKLOADS
+
+    workload_id = job.result["workload"]["id"]
+    return WORKLOADS.get(workload_id).quality_target.minimum if workload_id in WORKLOADS.names() else None
