@@ -113,18 +113,40 @@ def score_detections(timestamps_ms: Sequence[int], windows_s: Sequence[Sequence[
                 outcome[i + 1] = f"tp:{number}"
         else:
             false_negatives.append(t_start)
-    remaining = list(np.flatnonzero(alive))
-    i = 0
-    while i < len(remaining):  # the runner deletes from the array it walks
-        current = relative[remaining[i]]
-        keep = [j for j in remaining if not current < relative[j] <= current + debounce_ms]
-        for j in set(remaining) - set(keep):
-            outcome[j + 1] = "fp-debounced"
-        remaining = keep
-        i += 1
+    remaining = _debounce(relative, list(np.flatnonzero(alive)), debounce_ms)
+    for j in set(np.flatnonzero(alive)) - set(remaining):
+        outcome[j + 1] = "fp-debounced"
     for j in remaining:
         outcome[j + 1] = "fp"
     return DetectionScore(true_positives, false_negatives, [float(relative[j] / 1000) for j in remaining], outcome)
+
+
+def _debounce(relative: np.ndarray, remaining: list[int], debounce_ms: int) -> list[int]:
+    """The runner's left-to-right debounce of the false positives: the indices that survive.
+
+    The runner walks its list and, at each survivor d, deletes every other entry in (d, d + debounce].
+    On times in order (what a board records) that is one pass: a survivor deletes the entries after
+    it up to d + debounce, keeps its ties (equal times are not deleted), and the next survivor is the
+    first entry past that — O(n). Times out of order (hand-made or hostile lists) take the runner's
+    own walk, O(n²), which callers bound.
+    """
+    times = relative[remaining]
+    if np.all(np.diff(times) >= 0):
+        kept, k = [], 0
+        while k < len(remaining):
+            current = times[k]
+            while k < len(remaining) and times[k] == current:  # the survivor and its ties
+                kept.append(remaining[k])
+                k += 1
+            while k < len(remaining) and times[k] <= current + debounce_ms:
+                k += 1
+        return kept
+    i = 0
+    while i < len(remaining):  # the runner deletes from the array it walks
+        current = relative[remaining[i]]
+        remaining = [j for j in remaining if not current < relative[j] <= current + debounce_ms]
+        i += 1
+    return remaining
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,27 @@ def test_duty_cycle_period_variation_and_bad_input():
         duty_cycle([0.0], [0.01])
     with pytest.raises(ScoringError, match="not increasing"):
         duty_cycle([0.0, 0.0], [0.01, 0.01])
+
+
+def _runner_walk(stamps_ms: list[int], debounce_ms: int = 1000) -> list[int]:
+    """The runner's debounce as its code reads (no windows): walk the list, delete from it as it goes."""
+    times = [t - stamps_ms[0] for t in stamps_ms[1:]]
+    remaining, i = list(range(len(times))), 0
+    while i < len(remaining):
+        current = times[remaining[i]]
+        remaining = [j for j in remaining if not current < times[j] <= current + debounce_ms]
+        i += 1
+    return [times[j] for j in remaining]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_one_pass_debounce_equals_the_runner_walk(seed):
+    rng = np.random.default_rng(seed)
+    steps = rng.choice([0, 1, 32, 500, 999, 1000, 1001, 1500, 3000], size=int(rng.integers(1, 200)))
+    stamps = [5000] + list(5000 + np.cumsum(steps))  # in order, with ties and every debounce edge
+    score = score_detections(stamps, [])
+    assert [round(s * 1000) for s in score.false_positives_s] == _runner_walk(stamps)
+    shuffled = [stamps[0]] + list(rng.permutation(stamps[1:]))  # out of order: the runner's own walk
+    score = score_detections(shuffled, [])
+    assert [round(s * 1000) for s in score.false_positives_s] == _runner_walk(shuffled)
+
