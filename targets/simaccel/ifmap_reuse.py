@@ -220,7 +220,7 @@ class IfmapReuse:
                     kinds.setdefault(kind, (b, cache[b]))
         return cache[block]
 
-    def _block_kind(self, block: int) -> tuple | None:
+    def _block_kind(self, block: int) -> int | None:
         """os: blocks whose pixels sit alike in their output rows (same columns, rows away from
         the top and bottom edges) have the same groups, shifted along the stream by K·R per
         block; None for blocks near the stack's ends (nonlinear diagonals, null words)."""
@@ -231,9 +231,9 @@ class IfmapReuse:
         reach = ((edge + 1) * cv.out_w + cv.kw) // s.w + 2
         if block < reach or block >= s.blocks - reach:
             return None
-        oy, ox = np.divmod(np.arange(block * s.w, block * s.w + s.w), cv.out_w)
-        oy = np.where((oy < edge) | (oy >= cv.out_h - edge), oy, -1)
-        return tuple(ox.tolist()) + tuple(oy.tolist())
+        # the block's pixels all lie in output rows edge … out_h − edge − 1 (reach sees to it), so
+        # its columns, block·w + i mod out_w, set by the first, tell it apart
+        return (block * s.w) % cv.out_w
 
     def _build_groups(self, blocks: np.ndarray) -> tuple[int, tuple[np.ndarray, ...]]:
         cv, s = self.conv, self.op.stream
@@ -242,7 +242,9 @@ class IfmapReuse:
         dy, dx, dp, dk, stride_ok = self._tap_tables
         taps = cv.kh * cv.kw
         other = taps if self.dataflow == "os" else cv.out_h
-        bb, col, j = (x.ravel() for x in np.meshgrid(blocks, np.arange(w), np.arange(other), indexing="ij"))
+        bb = np.repeat(blocks, w * other)  # groups ordered block, column, j
+        col = np.tile(np.repeat(np.arange(w), other), len(blocks))
+        j = np.tile(np.arange(other), len(blocks) * w)
         real_col = col < np.where(bb == s.blocks - 1, w - s.null_cols, w)
         if self.dataflow == "os":  # group = (pixel, tap); index = channel
             tap = j
@@ -284,23 +286,25 @@ class IfmapReuse:
 
     def first_miss(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         """Stream position of the first word of block ``block`` in positions [start, stop) none of
-        whose copies lies in the circular position range [lo, hi); None if every word hits."""
+        whose copies lies in the circular position range [lo, hi); None if every word hits.
+
+        Group j's word t sits at A_j + σt, t < L_j; copy i of it at D_ji + σt for t in
+        [v_ji, V_ji]. The words of [start, stop): t from ⌈(start − A)/σ⌉ to ⌊(stop − 1 − A)/σ⌋.
+        Copy i is in a window [lo, lo + span) for t from ⌈(lo − D)/σ⌉ to ⌊(lo + span − 1 − D)/σ⌋
+        (two ranges when the window wraps). A group's first miss: its first t, moved past every
+        range holding it until none does."""
         if not self._linear:
             return self._first_miss_words(block, start, stop, lo, hi)
         a, length, copy_base, vlo, vhi, steady, ok_lo, ok_hi, g0, col = self._groups(block)
         sigma, size = self.op.stream.w, self.op.stream.size
-        t_first = -((a - start) // sigma)  # ceil((start − a)/σ)
-        t_last = np.minimum(length - 1, -((a - stop) // sigma) - 1)
-        np.maximum(t_first, 0, out=t_first)
-        live = t_first <= t_last
+        t_first = np.maximum((start + sigma - 1 - a) // sigma, 0)
+        t_last = np.minimum(length - 1, (stop - 1 - a) // sigma)
         first_odd = None
-        if not steady.all():  # words near the stack's ends: one by one, exact positions
-            odd = np.flatnonzero(~steady)
+        if not self._all_steady(block):  # words near the stack's ends: one by one, exact positions
             first_odd = self._first_miss_odd(block, start, stop, lo, hi)
-            t_first = np.maximum(t_first, ok_lo)
-            t_last = np.minimum(t_last, ok_hi)
-            live = t_first <= t_last
-        idx = np.flatnonzero(live)
+            np.maximum(t_first, ok_lo, out=t_first)
+            np.minimum(t_last, ok_hi, out=t_last)
+        idx = np.flatnonzero(t_first <= t_last)
         if not len(idx):
             return first_odd
         span = (hi - lo) % size
@@ -309,24 +313,31 @@ class IfmapReuse:
             base = copy_base[idx]
             v_lo, v_hi = vlo[idx], vhi[idx]
             if lo + span <= size:  # index range of each copy inside the window
-                i_lo = np.maximum(-((base - lo) // sigma), v_lo)
-                i_hi = np.minimum(-((base - lo - span) // sigma) - 1, v_hi)
+                i_lo = np.maximum((lo + sigma - 1 - base) // sigma, v_lo)
+                i_end = np.minimum((lo + span - 1 - base) // sigma, v_hi) + 1
             else:
-                i_lo = np.concatenate((np.maximum(-((base - lo) // sigma), v_lo), np.maximum(-(base // sigma), v_lo)),
-                                      axis=1)
-                i_hi = np.concatenate((np.minimum(-((base - size) // sigma) - 1, v_hi),
-                                       np.minimum(-((base - hi) // sigma) - 1, v_hi)), axis=1)
-            while True:  # step past every interval holding t
+                i_lo = np.concatenate((np.maximum((lo + sigma - 1 - base) // sigma, v_lo),
+                                       np.maximum((sigma - 1 - base) // sigma, v_lo)), axis=1)
+                i_end = np.concatenate((np.minimum((size - 1 - base) // sigma, v_hi),
+                                        np.minimum((hi - 1 - base) // sigma, v_hi)), axis=1) + 1
+            while True:  # step past every range holding t
                 tt = t[:, None]
-                moved = np.where((i_lo <= tt) & (tt <= i_hi), i_hi + 1, tt).max(axis=1)
-                if (moved == t).all():
+                holding = (i_lo <= tt) & (tt < i_end)
+                if not holding.any():
                     break
-                t = moved
+                t = np.where(holding, i_end, tt).max(axis=1)
         miss = t <= t_last[idx]
         if not miss.any():
             return first_odd
         first = int((a[idx] + sigma * t)[miss].min())
         return first if first_odd is None else min(first, first_odd)
+
+    def _all_steady(self, block: int) -> bool:
+        cache = self.__dict__.setdefault("_steady_cache", {})
+        found = cache.get(block)
+        if found is None:
+            cache[block] = found = bool(self._groups(block)[5].all())
+        return found
 
     def _first_miss_words(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         """``first_miss`` word by word (every word's copies computed)."""

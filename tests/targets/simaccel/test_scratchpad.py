@@ -14,6 +14,7 @@ from tinybench.targets.simaccel.cycle_model import layer_traffic, sram_accesses
 from tinybench.targets.simaccel.ifmap_reuse import ConvShape, IfmapReuse
 from tinybench.targets.simaccel.layer_mapping import Gemm, map_graph
 from tinybench.targets.simaccel.operand_streams import RolledStream, operand_streams
+from tinybench.targets.simaccel.read_buffers import first_block_outside
 from tinybench.targets.simaccel.scratchpad import OfmapWrites, simulate_memory
 from tinybench.workloads import get_workload
 from tinybench.workloads.model_choice import resolve_model
@@ -152,3 +153,31 @@ def test_copy_groups_find_the_same_first_miss_as_word_by_word(dataflow):
             lo, hi = rng.randrange(size), rng.randrange(size)
             assert reuse.first_miss(block, start, stop, lo, hi) == \
                 reuse._first_miss_words(block, start, stop, lo, hi), (conv, R, block, start, stop, lo, hi)
+
+
+def test_diagonal_closed_forms_match_the_tables():
+    """F(d) and its inverse in closed form against the cumulative diagonal lengths."""
+    rng = random.Random(5)
+    for _ in range(60):
+        s = RolledStream(rng.randint(1, 8), rng.randint(1, 20), rng.randint(1, 20))
+        starts = s.tables[0]
+        assert [s.diag_start(d) for d in range(len(starts))] == starts.tolist()
+        for pos in range(s.size + 2):
+            assert s.diag_of(pos) == int(np.searchsorted(starts, pos, side="right")) - 1
+
+
+def test_blocks_outside_the_window_found_by_bisection():
+    """The run of blocks inside a circular window, against testing every block."""
+    rng = random.Random(9)
+    for _ in range(1000):
+        n = rng.randint(2, 40)
+        heads = sorted(rng.randrange(n) for _ in range(rng.randint(1, 12)))
+        tails, prev = [], 0
+        for head in heads:
+            prev = rng.randint(max(head, prev), min(n - 1, max(head, prev) + 6))
+            tails.append(prev)
+        a, w = rng.randint(1, n - 1), rng.randrange(n)
+        inside = [(h - w) % n < a and (t - w) % n < a and (t - w) % n >= (h - w) % n for h, t in zip(heads, tails)]
+        for b0 in range(len(heads) + 1):
+            want = next((b for b in range(b0, len(heads)) if not inside[b]), None)
+            assert first_block_outside(heads, tails, w, a, n, b0) == want
