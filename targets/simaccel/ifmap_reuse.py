@@ -211,7 +211,7 @@ class IfmapReuse:
             blocks = self.op.stream.blocks
             wanted = [block, (block + 1) % blocks] + [(block + j * self.block_step) % blocks
                                                       for j in range(1, self._BATCH)]
-            todo = sorted({b for b in wanted if b not in cache})
+            todo = sorted({b for b in wanted if b not in cache and (b == block or self._block_kind(b) not in kinds)})
             per_block, arrays = self._build_groups(np.array(todo))
             for i, b in enumerate(todo):
                 cache[b] = tuple(x[i * per_block:(i + 1) * per_block] for x in arrays)
@@ -297,39 +297,36 @@ class IfmapReuse:
             return self._first_miss_words(block, start, stop, lo, hi)
         a, length, copy_base, vlo, vhi, steady, ok_lo, ok_hi, g0, col = self._groups(block)
         sigma, size = self.op.stream.w, self.op.stream.size
-        t_first = np.maximum((start + sigma - 1 - a) // sigma, 0)
+        t = np.maximum((start + sigma - 1 - a) // sigma, 0)  # each group's first word in range
         t_last = np.minimum(length - 1, (stop - 1 - a) // sigma)
         first_odd = None
         if not self._all_steady(block):  # words near the stack's ends: one by one, exact positions
             first_odd = self._first_miss_odd(block, start, stop, lo, hi)
-            np.maximum(t_first, ok_lo, out=t_first)
+            np.maximum(t, ok_lo, out=t)
             np.minimum(t_last, ok_hi, out=t_last)
-        idx = np.flatnonzero(t_first <= t_last)
-        if not len(idx):
+        live = t <= t_last
+        if not live.any():
             return first_odd
         span = (hi - lo) % size
-        t = t_first[idx]
-        if span:
-            base = copy_base[idx]
-            v_lo, v_hi = vlo[idx], vhi[idx]
-            if lo + span <= size:  # index range of each copy inside the window
-                i_lo = np.maximum((lo + sigma - 1 - base) // sigma, v_lo)
-                i_end = np.minimum((lo + span - 1 - base) // sigma, v_hi) + 1
+        if span:  # index range [i_lo, i_end) of each copy inside the window
+            if lo + span <= size:
+                i_lo = np.maximum((lo + sigma - 1 - copy_base) // sigma, vlo)
+                i_end = np.minimum((lo + span - 1 - copy_base) // sigma, vhi) + 1
             else:
-                i_lo = np.concatenate((np.maximum((lo + sigma - 1 - base) // sigma, v_lo),
-                                       np.maximum((sigma - 1 - base) // sigma, v_lo)), axis=1)
-                i_end = np.concatenate((np.minimum((size - 1 - base) // sigma, v_hi),
-                                        np.minimum((hi - 1 - base) // sigma, v_hi)), axis=1) + 1
+                i_lo = np.concatenate((np.maximum((lo + sigma - 1 - copy_base) // sigma, vlo),
+                                       np.maximum((sigma - 1 - copy_base) // sigma, vlo)), axis=1)
+                i_end = np.concatenate((np.minimum((size - 1 - copy_base) // sigma, vhi),
+                                        np.minimum((hi - 1 - copy_base) // sigma, vhi)), axis=1) + 1
             while True:  # step past every range holding t
                 tt = t[:, None]
                 holding = (i_lo <= tt) & (tt < i_end)
                 if not holding.any():
                     break
                 t = np.where(holding, i_end, tt).max(axis=1)
-        miss = t <= t_last[idx]
+        miss = live & (t <= t_last)
         if not miss.any():
             return first_odd
-        first = int((a[idx] + sigma * t)[miss].min())
+        first = int((a + sigma * t)[miss].min())
         return first if first_odd is None else min(first, first_odd)
 
     def _all_steady(self, block: int) -> bool:

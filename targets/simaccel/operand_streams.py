@@ -27,10 +27,11 @@ Partial folds are padded with null words (columns of the last block); nulls are 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import isqrt
 from functools import cached_property
 
 import numpy as np
+
+from tinybench.targets.simaccel.diagonals import cells_before, diagonal_of
 
 
 def _ceil(a: int, b: int) -> int:
@@ -74,40 +75,17 @@ class RolledStream:
         real = starts - np.concatenate(([0], np.cumsum(nulls)))
         return starts, real, np.concatenate((nulls, [0]))
 
-    def diag_start(self, d: int) -> int:
-        """Elements on the diagonals before ``d``, F(d), in closed form. With m = min(w, rows),
-        M = max(w, rows): diagonals grow 1, 2, …, m, stay m long up to diagonal M − 1, then
-        shrink m − 1, …, 1; so F(d) = d(d+1)/2 for d ≤ m, T₁ + (d − m)·m up to M (T₁ = m(m+1)/2),
-        then T₂ + q(m − 1) − q(q − 1)/2 with q = d − M (T₂ = T₁ + (M − m)·m)."""
-        m, big, t1, t2 = self._diagonal_shape
-        if d <= m:
-            return d * (d + 1) // 2
-        if d <= big:
-            return t1 + (d - m) * m
-        q = d - big
-        return t2 + q * (m - 1) - q * (q - 1) // 2
-
     @cached_property
-    def _diagonal_shape(self) -> tuple[int, int, int, int]:
-        """(m, M, T₁, T₂) of :meth:`diag_start`."""
-        m, big = min(self.w, self.rows), max(self.w, self.rows)
-        return m, big, m * (m + 1) // 2, m * (m + 1) // 2 + (big - m) * m
+    def _shape(self) -> tuple[int, int]:
+        return min(self.w, self.rows), max(self.w, self.rows)
+
+    def diag_start(self, d: int) -> int:
+        """Elements on the diagonals before ``d`` (F(d), :mod:`diagonals`)."""
+        return cells_before(d, *self._shape)
 
     def diag_of(self, pos: int) -> int:
-        """The diagonal holding stream position ``pos`` (the last d with F(d) ≤ pos; rows + w − 1
-        past the end): F inverted, with an integer square root where F is quadratic."""
-        m, big, t1, t2 = self._diagonal_shape
-        if pos < t1:
-            return (isqrt(8 * pos + 1) - 1) // 2
-        if pos < t2:
-            return m + (pos - t1) // m
-        r, b = pos - t2, 2 * m - 1  # largest q ≤ m − 1 with q(m − 1) − q(q − 1)/2 ≤ r
-        q = min(m - 1, max(0, (b - isqrt(max(0, b * b - 8 * r))) // 2))
-        while q > 0 and q * (m - 1) - q * (q - 1) // 2 > r:
-            q -= 1
-        while q < m - 1 and (q + 1) * (m - 1) - (q + 1) * q // 2 <= r:
-            q += 1
-        return big + q
+        """The diagonal holding stream position ``pos`` (rows + w − 1 past the end)."""
+        return diagonal_of(pos, *self._shape)
 
     def pos(self, g: int, c: int) -> int:
         d = g + c

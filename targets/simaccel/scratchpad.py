@@ -40,6 +40,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tinybench.targets.simaccel.diagonals import cells_before, diagonal_of
 from tinybench.targets.simaccel.ifmap_reuse import ConvShape, IfmapReuse
 from tinybench.targets.simaccel.operand_streams import operand_streams
 from tinybench.targets.simaccel.read_buffers import ReadBuffer, refill_rows
@@ -75,10 +76,8 @@ class OfmapWrites:
 
     @staticmethod
     def _in_rect(u: int, height: int, width: int) -> int:
-        """Cells (r, c) of height × width with r + c ≤ u."""
-        def tri(x: int) -> int:
-            return (x + 1) * (x + 2) // 2 if x >= 0 else 0
-        return tri(u) - tri(u - height) - tri(u - width) + tri(u - height - width)
+        """Cells (r, c) of height × width with r + c ≤ u: F(u + 1) of :mod:`diagonals`."""
+        return cells_before(u + 1, min(height, width), max(height, width))
 
     def through(self, row: int) -> int:
         """Words written up to and including ``row``."""
@@ -99,14 +98,10 @@ class OfmapWrites:
         fr = min(rest // ((self.R if self.dataflow == "os" else self.height) * cu), self.row_folds - 1)
         f = fc * self.row_folds + fr
         before, lead, height, width = self._fold(f)
-        lo, hi = lead, lead + height + width - 2
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if before + self._in_rect(mid - lead, height, width) >= x:
-                hi = mid
-            else:
-                lo = mid + 1
-        return f * self.fold_cycles + lo
+        # the first diagonal u whose cells reach word x − before: F(u + 1) ≥ x − before
+        y = x - before
+        u = 0 if y <= 0 else min(height + width - 2, diagonal_of(y - 1, min(height, width), max(height, width)))
+        return f * self.fold_cycles + lead + u
 
 
 @dataclass(frozen=True)
