@@ -64,14 +64,14 @@ class RolledStream:
         """Per diagonal d (and one past the last): F(d) = words on the diagonals before d, real
         words before d, null words on d."""
         d = np.arange(self.rows + self.w - 1)
-        lengths = np.minimum.reduce([d + 1, np.full_like(d, self.w), np.full_like(d, self.rows),
-                                     self.rows + self.w - 1 - d])
-        nulls = np.zeros_like(d)
-        if self.null_cols:
-            first_null_col = self.w - self.null_cols
-            nulls = np.maximum(0, np.minimum(self.rows - 1, d - first_null_col)
-                               - np.maximum(self.rows - self.h, d - self.w + 1) + 1)
-        starts = np.concatenate(([0], np.cumsum(lengths)))
+        lengths = np.minimum(np.minimum(d + 1, self.rows + self.w - 1 - d), min(self.w, self.rows))
+        starts = np.zeros(len(d) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        if not self.null_cols:
+            return starts, starts, np.zeros(len(d) + 1, dtype=np.int64)
+        first_null_col = self.w - self.null_cols
+        nulls = np.maximum(0, np.minimum(self.rows - 1, d - first_null_col)
+                           - np.maximum(self.rows - self.h, d - self.w + 1) + 1)
         real = starts - np.concatenate(([0], np.cumsum(nulls)))
         return starts, real, np.concatenate((nulls, [0]))
 
