@@ -47,15 +47,15 @@ class RolledStream:
     w: int
     null_cols: int = 0
 
-    @property
+    @cached_property
     def rows(self) -> int:
         return self.blocks * self.h
 
-    @property
+    @cached_property
     def real(self) -> int:
         return self.rows * self.w - self.h * self.null_cols
 
-    @property
+    @cached_property
     def size(self) -> int:
         return self.rows * self.w
 
