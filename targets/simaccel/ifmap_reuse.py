@@ -126,21 +126,24 @@ class IfmapReuse:
         return [[(int(dy[t, u]), int(dx[t, u]), int(dk[t, u])) for u in range(len(dy)) if stride_ok[t, u]]
                 for t in range(len(dy))]
 
+    @cached_property
+    def _word_context(self) -> tuple:
+        """What :meth:`copy_sets_of` reads for every word, looked up once."""
+        cv, s = self.conv, self.op.stream
+        rolled = isinstance(s, RolledStream)
+        return (s.h, s.w, cv.out_h, cv.out_w, cv.channels, self.dataflow == "ws", rolled,
+                s.tables[0] if rolled else None, s.rows - 1 if rolled else 0, self.set_start_list, self._copy_steps)
+
     def copy_sets_of(self, g: int, c: int) -> list[int]:
         """Sets holding a copy of word (g, c) (plain Python: one word)."""
-        cv, s = self.conv, self.op.stream
-        h, w, out_h, out_w = s.h, s.w, cv.out_h, cv.out_w
-        ws = self.dataflow == "ws"
+        h, w, out_h, out_w, channels, ws, rolled, diag, last_row, starts, copy_steps = self._word_context
         if ws:
             p, k = g % h, (g // h) * w + c
         else:
             p, k = (g // h) * w + c, g % h
         oy, ox = divmod(p, out_w)
-        starts = self.set_start_list
-        rolled = isinstance(s, RolledStream)
-        diag, last_row = (s.tables[0], s.rows - 1) if rolled else (None, 0)
         out = []
-        for step_y, step_x, step_k in self._copy_steps[k // cv.channels]:
+        for step_y, step_x, step_k in copy_steps[k // channels]:
             ny, nx = oy + step_y, ox + step_x
             if not (0 <= ny < out_h and 0 <= nx < out_w):
                 continue
