@@ -20,8 +20,9 @@ Each demand row stalls by the largest of its ifmap, filter and ofmap stalls.
 **Scope and exactness.** This is SCALE-Sim 3.0.0 in user-bandwidth mode with one bank per
 read buffer, no Ramulator, no custom layouts, no sparsity, and the same bandwidth on the
 three ports. Every figure (SRAM and DRAM accesses per operand, stall cycles, total cycles
-with and without the fill) equals SCALE-Sim's on all 576 layer cases the tests keep and on
-500-odd others compared by hand (ic02, ad01, det01 on 32×32 and 128×128 arrays, all
+with and without the fill) equals SCALE-Sim's on all 1,152 layer cases the tests keep
+(vww01, kws01, ic01 on 8×8, 16×32, 4×16 and 12×20 arrays, os/ws/is, 10 and 4 words/cycle)
+and on 500-odd others compared by hand (ic02, ad01, det01 on 32×32 and 128×128 arrays, all
 dataflows, 10 and 4 words/cycle; 12×20 os).
 Not reproduced: SCALE-Sim's default CALC mode (unlimited bandwidth; its read buffers count
 distinct words per 1/100-buffer set and never stall) — a different memory model, and

@@ -44,7 +44,8 @@ def ours(traffic) -> dict:  # noqa: ANN001 - a Traffic record, in SCALE-Sim's re
 @pytest.mark.needs_reference
 def test_every_layer_of_vww01_kws01_ic01_moves_data_as_scalesim_does(reference_dir):
     """SRAM reads and writes equal SCALE-Sim's; DRAM bytes, stall and total cycles within 2 % per
-    layer (in fact equal), for 3 models × 2 arrays × 3 dataflows × 2 bandwidths."""
+    layer (in fact equal), for 3 models × 4 arrays (8×8, 16×32, 4×16, 12×20) × 3 dataflows × 2
+    bandwidths."""
     data = json.loads(EXPECTED.read_text())["memory"]
     assert "SCALE-Sim 3.0.0" in data["how"] and data["buffers_kib"] == [64, 64, 32]
     graphs = {w: resolve_model("reference", get_workload(w)).graph for w in ("vww01", "kws01", "ic01")}
@@ -64,7 +65,10 @@ def test_every_layer_of_vww01_kws01_ic01_moves_data_as_scalesim_does(reference_d
             assert got[key] == pytest.approx(case[key], rel=0.02, abs=1), (key, case)
         exact.update(key for key in FIGURES if got[key] == case[key])
         cases.add((case["workload"], case["layer"], case["dataflow"], case["rows"], case["cols"], case["bandwidth"]))
-    assert len(cases) == len(layers) * 3 * 2 * 2 == len(data["rows"])
+    assert len(cases) == len(data["rows"])
+    arrays = Counter((case[3], case[4]) for case in cases)
+    assert arrays == {(r, c): len(layers) * 3 * 2 for r, c in data["arrays"]}, arrays  # every layer, df, bandwidth
+    assert {(8, 8), (16, 32), (4, 16), (12, 20)} <= set(arrays)
     assert all(exact[key] == len(cases) for key in FIGURES), exact  # equal, not merely close
 
 
