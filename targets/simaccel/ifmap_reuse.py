@@ -214,6 +214,9 @@ class IfmapReuse:
             blocks = self.op.stream.blocks
             wanted = [block, (block + 1) % blocks] + [(block + j * self.block_step) % blocks
                                                       for j in range(1, self._BATCH)]
+            if self.dataflow == "os" and kind is None:  # an edge block: the sweep will want its whole edge
+                reach = self._edge_reach
+                wanted += range(reach) if block < reach else range(max(0, blocks - reach), blocks)
             todo = sorted({b for b in wanted if b not in cache and (b == block or self._block_kind(b) not in kinds)})
             per_block, arrays = self._build_groups(np.array(todo))
             for i, b in enumerate(todo):
@@ -223,20 +226,24 @@ class IfmapReuse:
                     kinds.setdefault(kind, (b, cache[b]))
         return cache[block]
 
+    @cached_property
+    def _edge_reach(self) -> int:
+        """Blocks at either end of the stack whose groups are built, not shifted (os)."""
+        cv = self.conv
+        return (((cv.kh - 1) // cv.stride + 1) * cv.out_w + cv.kw) // self.op.stream.w + 2
+
     def _block_kind(self, block: int) -> int | None:
         """os: blocks whose pixels sit alike in their output rows (same columns, rows away from
         the top and bottom edges) have the same groups, shifted along the stream by K·R per
         block; None for blocks near the stack's ends (nonlinear diagonals, null words)."""
         if self.dataflow != "os":
             return None
-        cv, s = self.conv, self.op.stream
-        edge = (cv.kh - 1) // cv.stride
-        reach = ((edge + 1) * cv.out_w + cv.kw) // s.w + 2
-        if block < reach or block >= s.blocks - reach:
+        reach = self._edge_reach
+        if block < reach or block >= self.op.stream.blocks - reach:
             return None
         # the block's pixels all lie in output rows edge … out_h − edge − 1 (reach sees to it), so
         # its columns, block·w + i mod out_w, set by the first, tell it apart
-        return (block * s.w) % cv.out_w
+        return (block * self.op.stream.w) % self.conv.out_w
 
     def _build_groups(self, blocks: np.ndarray) -> tuple[int, tuple[np.ndarray, ...]]:
         cv, s = self.conv, self.op.stream
