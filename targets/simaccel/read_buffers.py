@@ -171,13 +171,15 @@ def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycle
     n, a, p = win.n, win.a, win.p
     f = 0
     while f < folds:
-        first = first_block_outside(heads, tails, win.w, a, n, 0)
-        if first is None:
-            return
         if op.block_axis == "fr":  # block = f mod rf: the next fold visiting an outside block
             b0 = f % rf
             nxt = first_block_outside(heads, tails, win.w, a, n, b0)
-            f += nxt - b0 if nxt is not None else rf - b0 + first
+            if nxt is None:  # none left in this pass: the next pass's first
+                nxt = first_block_outside(heads, tails, win.w, a, n, 0)
+                if nxt is None:
+                    return
+                nxt += rf
+            f += nxt - b0
         else:  # block = f div rf (each block visited rf times in a row)
             nxt = first_block_outside(heads, tails, win.w, a, n, f // rf)
             if nxt is None:
