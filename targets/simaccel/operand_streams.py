@@ -26,7 +26,7 @@ Partial folds are padded with null words (columns of the last block); nulls are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -46,18 +46,15 @@ class RolledStream:
     h: int
     w: int
     null_cols: int = 0
+    rows: int = field(init=False, repr=False, compare=False)  # stacked rows, blocks × h
+    real: int = field(init=False, repr=False, compare=False)  # real (non-null) words
+    size: int = field(init=False, repr=False, compare=False)  # words, nulls included
 
-    @cached_property
-    def rows(self) -> int:
-        return self.blocks * self.h
-
-    @cached_property
-    def real(self) -> int:
-        return self.rows * self.w - self.h * self.null_cols
-
-    @cached_property
-    def size(self) -> int:
-        return self.rows * self.w
+    def __post_init__(self) -> None:  # read in every hot loop: plain attributes, set once
+        rows = self.blocks * self.h
+        object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "real", rows * self.w - self.h * self.null_cols)
+        object.__setattr__(self, "size", rows * self.w)
 
     @cached_property
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
