@@ -11,6 +11,7 @@ simulations (repeated layers within one model are simulated once) is cleared fir
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -25,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
+    print("load average (1, 5, 15 min) before: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'workload':8} {'preset':9} {'operators':>9} {'median ms':>10} {'max ms':>8}  {'latency':>10} {'energy':>10}")
     for workload_id in WORKLOADS.names():
         graph = builtin_model(get_workload(workload_id)).graph
@@ -37,7 +39,8 @@ def main() -> None:
                 sim = simulate(graph, acc)
                 times.append(time.perf_counter() - t0)
             print(f"{workload_id:8} {preset:9} {len(graph.operators):9d} {statistics.median(times) * 1e3:10.3f} "
-                  f"{max(times) * 1e3:8.3f}  {sim.latency_s * 1e3:8.3f} ms {sim.energy_j * 1e6:7.2f} µJ")
+                  f"{max(times) * 1e3:8.3f}  {sim.latency_s * 1e3:8.3f} ms {sim.energy_j * 1e6:7.2f} µJ", flush=True)
+    print("load average (1, 5, 15 min) after: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -126,21 +126,24 @@ class IfmapReuse:
         return [[(int(dy[t, u]), int(dx[t, u]), int(dk[t, u])) for u in range(len(dy)) if stride_ok[t, u]]
                 for t in range(len(dy))]
 
+    @cached_property
+    def _word_context(self) -> tuple:
+        """What :meth:`copy_sets_of` reads for every word, looked up once."""
+        cv, s = self.conv, self.op.stream
+        rolled = isinstance(s, RolledStream)
+        return (s.h, s.w, cv.out_h, cv.out_w, cv.channels, self.dataflow == "ws", rolled,
+                s.tables[0] if rolled else None, s.rows - 1 if rolled else 0, self.set_start_list, self._copy_steps)
+
     def copy_sets_of(self, g: int, c: int) -> list[int]:
         """Sets holding a copy of word (g, c) (plain Python: one word)."""
-        cv, s = self.conv, self.op.stream
-        h, w, out_h, out_w = s.h, s.w, cv.out_h, cv.out_w
-        ws = self.dataflow == "ws"
+        h, w, out_h, out_w, channels, ws, rolled, diag, last_row, starts, copy_steps = self._word_context
         if ws:
             p, k = g % h, (g // h) * w + c
         else:
             p, k = (g // h) * w + c, g % h
         oy, ox = divmod(p, out_w)
-        starts = self.set_start_list
-        rolled = isinstance(s, RolledStream)
-        diag, last_row = (s.tables[0], s.rows - 1) if rolled else (None, 0)
         out = []
-        for step_y, step_x, step_k in self._copy_steps[k // cv.channels]:
+        for step_y, step_x, step_k in copy_steps[k // channels]:
             ny, nx = oy + step_y, ox + step_x
             if not (0 <= ny < out_h and 0 <= nx < out_w):
                 continue
@@ -211,7 +214,10 @@ class IfmapReuse:
             blocks = self.op.stream.blocks
             wanted = [block, (block + 1) % blocks] + [(block + j * self.block_step) % blocks
                                                       for j in range(1, self._BATCH)]
-            todo = sorted({b for b in wanted if b not in cache})
+            if self.dataflow == "os" and kind is None:  # an edge block: the sweep will want its whole edge
+                reach = self._edge_reach
+                wanted += range(reach) if block < reach else range(max(0, blocks - reach), blocks)
+            todo = sorted({b for b in wanted if b not in cache and (b == block or self._block_kind(b) not in kinds)})
             per_block, arrays = self._build_groups(np.array(todo))
             for i, b in enumerate(todo):
                 cache[b] = tuple(x[i * per_block:(i + 1) * per_block] for x in arrays)
@@ -220,20 +226,24 @@ class IfmapReuse:
                     kinds.setdefault(kind, (b, cache[b]))
         return cache[block]
 
-    def _block_kind(self, block: int) -> tuple | None:
+    @cached_property
+    def _edge_reach(self) -> int:
+        """Blocks at either end of the stack whose groups are built, not shifted (os)."""
+        cv = self.conv
+        return (((cv.kh - 1) // cv.stride + 1) * cv.out_w + cv.kw) // self.op.stream.w + 2
+
+    def _block_kind(self, block: int) -> int | None:
         """os: blocks whose pixels sit alike in their output rows (same columns, rows away from
         the top and bottom edges) have the same groups, shifted along the stream by K·R per
         block; None for blocks near the stack's ends (nonlinear diagonals, null words)."""
         if self.dataflow != "os":
             return None
-        cv, s = self.conv, self.op.stream
-        edge = (cv.kh - 1) // cv.stride
-        reach = ((edge + 1) * cv.out_w + cv.kw) // s.w + 2
-        if block < reach or block >= s.blocks - reach:
+        reach = self._edge_reach
+        if block < reach or block >= self.op.stream.blocks - reach:
             return None
-        oy, ox = np.divmod(np.arange(block * s.w, block * s.w + s.w), cv.out_w)
-        oy = np.where((oy < edge) | (oy >= cv.out_h - edge), oy, -1)
-        return tuple(ox.tolist()) + tuple(oy.tolist())
+        # the block's pixels all lie in output rows edge … out_h − edge − 1 (reach sees to it), so
+        # its columns, block·w + i mod out_w, set by the first, tell it apart
+        return (block * self.op.stream.w) % self.conv.out_w
 
     def _build_groups(self, blocks: np.ndarray) -> tuple[int, tuple[np.ndarray, ...]]:
         cv, s = self.conv, self.op.stream
@@ -242,7 +252,9 @@ class IfmapReuse:
         dy, dx, dp, dk, stride_ok = self._tap_tables
         taps = cv.kh * cv.kw
         other = taps if self.dataflow == "os" else cv.out_h
-        bb, col, j = (x.ravel() for x in np.meshgrid(blocks, np.arange(w), np.arange(other), indexing="ij"))
+        bb = np.repeat(blocks, w * other)  # groups ordered block, column, j
+        col = np.tile(np.repeat(np.arange(w), other), len(blocks))
+        j = np.tile(np.arange(other), len(blocks) * w)
         real_col = col < np.where(bb == s.blocks - 1, w - s.null_cols, w)
         if self.dataflow == "os":  # group = (pixel, tap); index = channel
             tap = j
@@ -284,49 +296,55 @@ class IfmapReuse:
 
     def first_miss(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         """Stream position of the first word of block ``block`` in positions [start, stop) none of
-        whose copies lies in the circular position range [lo, hi); None if every word hits."""
+        whose copies lies in the circular position range [lo, hi); None if every word hits.
+
+        Group j's word t sits at A_j + σt, t < L_j; copy i of it at D_ji + σt for t in
+        [v_ji, V_ji]. The words of [start, stop): t from ⌈(start − A)/σ⌉ to ⌊(stop − 1 − A)/σ⌋.
+        Copy i is in a window [lo, lo + span) for t from ⌈(lo − D)/σ⌉ to ⌊(lo + span − 1 − D)/σ⌋
+        (two ranges when the window wraps). A group's first miss: its first t, moved past every
+        range holding it until none does."""
         if not self._linear:
             return self._first_miss_words(block, start, stop, lo, hi)
         a, length, copy_base, vlo, vhi, steady, ok_lo, ok_hi, g0, col = self._groups(block)
         sigma, size = self.op.stream.w, self.op.stream.size
-        t_first = -((a - start) // sigma)  # ceil((start − a)/σ)
-        t_last = np.minimum(length - 1, -((a - stop) // sigma) - 1)
-        np.maximum(t_first, 0, out=t_first)
-        live = t_first <= t_last
+        t = np.maximum((start + sigma - 1 - a) // sigma, 0)  # each group's first word in range
+        t_last = np.minimum(length - 1, (stop - 1 - a) // sigma)
         first_odd = None
-        if not steady.all():  # words near the stack's ends: one by one, exact positions
-            odd = np.flatnonzero(~steady)
+        if not self._all_steady(block):  # words near the stack's ends: one by one, exact positions
             first_odd = self._first_miss_odd(block, start, stop, lo, hi)
-            t_first = np.maximum(t_first, ok_lo)
-            t_last = np.minimum(t_last, ok_hi)
-            live = t_first <= t_last
-        idx = np.flatnonzero(live)
-        if not len(idx):
+            np.maximum(t, ok_lo, out=t)
+            np.minimum(t_last, ok_hi, out=t_last)
+        live = t <= t_last
+        if not live.any():
             return first_odd
         span = (hi - lo) % size
-        t = t_first[idx]
-        if span:
-            base = copy_base[idx]
-            v_lo, v_hi = vlo[idx], vhi[idx]
-            if lo + span <= size:  # index range of each copy inside the window
-                i_lo = np.maximum(-((base - lo) // sigma), v_lo)
-                i_hi = np.minimum(-((base - lo - span) // sigma) - 1, v_hi)
+        if span:  # index range [i_lo, i_end) of each copy inside the window
+            if lo + span <= size:
+                i_lo = np.maximum((lo + sigma - 1 - copy_base) // sigma, vlo)
+                i_end = np.minimum((lo + span - 1 - copy_base) // sigma, vhi) + 1
             else:
-                i_lo = np.concatenate((np.maximum(-((base - lo) // sigma), v_lo), np.maximum(-(base // sigma), v_lo)),
-                                      axis=1)
-                i_hi = np.concatenate((np.minimum(-((base - size) // sigma) - 1, v_hi),
-                                       np.minimum(-((base - hi) // sigma) - 1, v_hi)), axis=1)
-            while True:  # step past every interval holding t
+                i_lo = np.concatenate((np.maximum((lo + sigma - 1 - copy_base) // sigma, vlo),
+                                       np.maximum((sigma - 1 - copy_base) // sigma, vlo)), axis=1)
+                i_end = np.concatenate((np.minimum((size - 1 - copy_base) // sigma, vhi),
+                                        np.minimum((hi - 1 - copy_base) // sigma, vhi)), axis=1) + 1
+            while True:  # step past every range holding t
                 tt = t[:, None]
-                moved = np.where((i_lo <= tt) & (tt <= i_hi), i_hi + 1, tt).max(axis=1)
-                if (moved == t).all():
+                holding = (i_lo <= tt) & (tt < i_end)
+                if not holding.any():
                     break
-                t = moved
-        miss = t <= t_last[idx]
+                t = np.where(holding, i_end, tt).max(axis=1)
+        miss = live & (t <= t_last)
         if not miss.any():
             return first_odd
-        first = int((a[idx] + sigma * t)[miss].min())
+        first = int((a + sigma * t)[miss].min())
         return first if first_odd is None else min(first, first_odd)
+
+    def _all_steady(self, block: int) -> bool:
+        cache = self.__dict__.setdefault("_steady_cache", {})
+        found = cache.get(block)
+        if found is None:
+            cache[block] = found = bool(self._groups(block)[5].all())
+        return found
 
     def _first_miss_words(self, block: int, start: int, stop: int, lo: int, hi: int) -> int | None:
         """``first_miss`` word by word (every word's copies computed)."""

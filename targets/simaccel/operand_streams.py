@@ -26,10 +26,12 @@ Partial folds are padded with null words (columns of the last block); nulls are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+
+from tinybench.targets.simaccel.diagonals import cells_before, diagonal_of
 
 
 def _ceil(a: int, b: int) -> int:
@@ -44,41 +46,43 @@ class RolledStream:
     h: int
     w: int
     null_cols: int = 0
+    rows: int = field(init=False, repr=False, compare=False)  # stacked rows, blocks × h
+    real: int = field(init=False, repr=False, compare=False)  # real (non-null) words
+    size: int = field(init=False, repr=False, compare=False)  # words, nulls included
 
-    @property
-    def rows(self) -> int:
-        return self.blocks * self.h
-
-    @property
-    def real(self) -> int:
-        return self.rows * self.w - self.h * self.null_cols
-
-    @property
-    def size(self) -> int:
-        return self.rows * self.w
+    def __post_init__(self) -> None:  # read in every hot loop: plain attributes, set once
+        rows = self.blocks * self.h
+        object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "real", rows * self.w - self.h * self.null_cols)
+        object.__setattr__(self, "size", rows * self.w)
 
     @cached_property
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per diagonal d (and one past the last): F(d) = words on the diagonals before d, real
         words before d, null words on d."""
         d = np.arange(self.rows + self.w - 1)
-        lengths = np.minimum.reduce([d + 1, np.full_like(d, self.w), np.full_like(d, self.rows),
-                                     self.rows + self.w - 1 - d])
-        nulls = np.zeros_like(d)
-        if self.null_cols:
-            first_null_col = self.w - self.null_cols
-            nulls = np.maximum(0, np.minimum(self.rows - 1, d - first_null_col)
-                               - np.maximum(self.rows - self.h, d - self.w + 1) + 1)
-        starts = np.concatenate(([0], np.cumsum(lengths)))
+        lengths = np.minimum(np.minimum(d + 1, self.rows + self.w - 1 - d), min(self.w, self.rows))
+        starts = np.zeros(len(d) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        if not self.null_cols:
+            return starts, starts, np.zeros(len(d) + 1, dtype=np.int64)
+        first_null_col = self.w - self.null_cols
+        nulls = np.maximum(0, np.minimum(self.rows - 1, d - first_null_col)
+                           - np.maximum(self.rows - self.h, d - self.w + 1) + 1)
         real = starts - np.concatenate(([0], np.cumsum(nulls)))
         return starts, real, np.concatenate((nulls, [0]))
 
+    @cached_property
+    def _shape(self) -> tuple[int, int]:
+        return min(self.w, self.rows), max(self.w, self.rows)
+
     def diag_start(self, d: int) -> int:
-        """Elements on the diagonals before ``d`` (F(d))."""
-        return int(self.tables[0][d])
+        """Elements on the diagonals before ``d`` (F(d), :mod:`diagonals`)."""
+        return cells_before(d, *self._shape)
 
     def diag_of(self, pos: int) -> int:
-        return int(np.searchsorted(self.tables[0], pos, side="right")) - 1
+        """The diagonal holding stream position ``pos`` (rows + w − 1 past the end)."""
+        return diagonal_of(pos, *self._shape)
 
     def pos(self, g: int, c: int) -> int:
         d = g + c
@@ -106,9 +110,9 @@ class RolledStream:
 
     def real_index(self, pos: int) -> int:
         """How many real (non-null) words precede stream position ``pos``."""
-        starts, real, nulls = self.tables
+        _, real, nulls = self.tables
         d = self.diag_of(pos)
-        k = pos - int(starts[d])
+        k = pos - self.diag_start(d)
         before = 0
         if nulls[d]:
             before = min(max(0, k - self._first_null_offset(d)), int(nulls[d]))

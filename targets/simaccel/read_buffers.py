@@ -27,7 +27,7 @@ at 1 and carries over the row's refills) and adds ``2x`` to ``o`` when ``x > 0``
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,33 +148,47 @@ def refill_rows(op: OperandStream, buf: ReadBuffer, folds: int, fold_cycles: int
     return win.rows
 
 
+def first_block_outside(heads: list[int], tails: list[int], w: int, a: int, n: int, b0: int) -> int | None:
+    """The first block ≥ ``b0`` a visit would find (partly) outside the window of sets
+    [w, w + a) mod n; None if there is none. Block b spans sets heads[b]…tails[b], both
+    nondecreasing in b, so the blocks inside form a run: those with head ≥ w and tail ≤ w + a − 1
+    (a window that wraps holds the blocks with head ≥ w, and those with tail ≤ w + a − n − 1)."""
+    blocks = len(heads)
+    if w + a <= n:
+        b1, b2 = bisect_left(heads, w), bisect_right(tails, w + a - 1)
+        if b1 <= b0 < b2:
+            b0 = b2
+        return b0 if b0 < blocks else None
+    b1, b2 = bisect_left(heads, w), bisect_right(tails, w + a - n - 1)
+    b0 = max(b0, b2)
+    return b0 if b0 < min(b1, blocks) else None
+
+
 def _walk_rolled(op: OperandStream, win: _Window, e: int, folds: int, fold_cycles: int,
                  reuse: IfmapReuse | None) -> None:
     stream, rf = op.stream, op.row_folds
-    heads, tails = stream.set_spans(e)
+    heads, tails = (x.tolist() for x in stream.set_spans(e))
     n, a, p = win.n, win.a, win.p
-    seen_w, outside = None, np.empty(0, dtype=np.int64)
     f = 0
     while f < folds:
-        if win.w != seen_w:  # blocks a visit would find (partly) outside the window
-            hr, tr = (heads - win.w) % n, (tails - win.w) % n
-            outside, seen_w = np.flatnonzero(~((hr < a) & (tr < a) & (tr >= hr))), win.w
-        if not len(outside):
-            return
         if op.block_axis == "fr":  # block = f mod rf: the next fold visiting an outside block
             b0 = f % rf
-            i = int(np.searchsorted(outside, b0))
-            f += int(outside[i]) - b0 if i < len(outside) else rf - b0 + int(outside[0])
+            nxt = first_block_outside(heads, tails, win.w, a, n, b0)
+            if nxt is None:  # none left in this pass: the next pass's first
+                nxt = first_block_outside(heads, tails, win.w, a, n, 0)
+                if nxt is None:
+                    return
+                nxt += rf
+            f += nxt - b0
         else:  # block = f div rf (each block visited rf times in a row)
-            b0 = f // rf
-            i = int(np.searchsorted(outside, b0))
-            if i == len(outside):
+            nxt = first_block_outside(heads, tails, win.w, a, n, f // rf)
+            if nxt is None:
                 return
-            f = max(f, int(outside[i]) * rf)
+            f = max(f, nxt * rf)
         if f >= folds:
             return
         b = op.visit(f)[0]
-        base, head, tail = f * fold_cycles + op.lead, int(heads[b]), int(tails[b])
+        base, head, tail = f * fold_cycles + op.lead, heads[b], tails[b]
         if reuse is None:
             win.reach(head, base)
             s = head + a - (head - win.w) % n  # first set past the window's end

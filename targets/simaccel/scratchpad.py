@@ -20,8 +20,9 @@ Each demand row stalls by the largest of its ifmap, filter and ofmap stalls.
 **Scope and exactness.** This is SCALE-Sim 3.0.0 in user-bandwidth mode with one bank per
 read buffer, no Ramulator, no custom layouts, no sparsity, and the same bandwidth on the
 three ports. Every figure (SRAM and DRAM accesses per operand, stall cycles, total cycles
-with and without the fill) equals SCALE-Sim's on all 576 layer cases the tests keep and on
-500-odd others compared by hand (ic02, ad01, det01 on 32×32 and 128×128 arrays, all
+with and without the fill) equals SCALE-Sim's on all 1,152 layer cases the tests keep
+(vww01, kws01, ic01 on 8×8, 16×32, 4×16 and 12×20 arrays, os/ws/is, 10 and 4 words/cycle)
+and on 500-odd others compared by hand (ic02, ad01, det01 on 32×32 and 128×128 arrays, all
 dataflows, 10 and 4 words/cycle; 12×20 os).
 Not reproduced: SCALE-Sim's default CALC mode (unlimited bandwidth; its read buffers count
 distinct words per 1/100-buffer set and never stall) — a different memory model, and
@@ -40,6 +41,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tinybench.targets.simaccel.diagonals import cells_before, diagonal_of
 from tinybench.targets.simaccel.ifmap_reuse import ConvShape, IfmapReuse
 from tinybench.targets.simaccel.operand_streams import operand_streams
 from tinybench.targets.simaccel.read_buffers import ReadBuffer, refill_rows
@@ -75,10 +77,8 @@ class OfmapWrites:
 
     @staticmethod
     def _in_rect(u: int, height: int, width: int) -> int:
-        """Cells (r, c) of height × width with r + c ≤ u."""
-        def tri(x: int) -> int:
-            return (x + 1) * (x + 2) // 2 if x >= 0 else 0
-        return tri(u) - tri(u - height) - tri(u - width) + tri(u - height - width)
+        """Cells (r, c) of height × width with r + c ≤ u: F(u + 1) of :mod:`diagonals`."""
+        return cells_before(u + 1, min(height, width), max(height, width))
 
     def through(self, row: int) -> int:
         """Words written up to and including ``row``."""
@@ -99,14 +99,10 @@ class OfmapWrites:
         fr = min(rest // ((self.R if self.dataflow == "os" else self.height) * cu), self.row_folds - 1)
         f = fc * self.row_folds + fr
         before, lead, height, width = self._fold(f)
-        lo, hi = lead, lead + height + width - 2
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if before + self._in_rect(mid - lead, height, width) >= x:
-                hi = mid
-            else:
-                lo = mid + 1
-        return f * self.fold_cycles + lo
+        # the first diagonal u whose cells reach word x − before: F(u + 1) ≥ x − before
+        y = x - before
+        u = 0 if y <= 0 else min(height + width - 2, diagonal_of(y - 1, min(height, width), max(height, width)))
+        return f * self.fold_cycles + lead + u
 
 
 @dataclass(frozen=True)

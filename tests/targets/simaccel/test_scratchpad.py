@@ -14,6 +14,7 @@ from tinybench.targets.simaccel.cycle_model import layer_traffic, sram_accesses
 from tinybench.targets.simaccel.ifmap_reuse import ConvShape, IfmapReuse
 from tinybench.targets.simaccel.layer_mapping import Gemm, map_graph
 from tinybench.targets.simaccel.operand_streams import RolledStream, operand_streams
+from tinybench.targets.simaccel.read_buffers import first_block_outside
 from tinybench.targets.simaccel.scratchpad import OfmapWrites, simulate_memory
 from tinybench.workloads import get_workload
 from tinybench.workloads.model_choice import resolve_model
@@ -43,7 +44,8 @@ def ours(traffic) -> dict:  # noqa: ANN001 - a Traffic record, in SCALE-Sim's re
 @pytest.mark.needs_reference
 def test_every_layer_of_vww01_kws01_ic01_moves_data_as_scalesim_does(reference_dir):
     """SRAM reads and writes equal SCALE-Sim's; DRAM bytes, stall and total cycles within 2 % per
-    layer (in fact equal), for 3 models × 2 arrays × 3 dataflows × 2 bandwidths."""
+    layer (in fact equal), for 3 models × 4 arrays (8×8, 16×32, 4×16, 12×20) × 3 dataflows × 2
+    bandwidths."""
     data = json.loads(EXPECTED.read_text())["memory"]
     assert "SCALE-Sim 3.0.0" in data["how"] and data["buffers_kib"] == [64, 64, 32]
     graphs = {w: resolve_model("reference", get_workload(w)).graph for w in ("vww01", "kws01", "ic01")}
@@ -63,7 +65,10 @@ def test_every_layer_of_vww01_kws01_ic01_moves_data_as_scalesim_does(reference_d
             assert got[key] == pytest.approx(case[key], rel=0.02, abs=1), (key, case)
         exact.update(key for key in FIGURES if got[key] == case[key])
         cases.add((case["workload"], case["layer"], case["dataflow"], case["rows"], case["cols"], case["bandwidth"]))
-    assert len(cases) == len(layers) * 3 * 2 * 2 == len(data["rows"])
+    assert len(cases) == len(data["rows"])
+    arrays = Counter((case[3], case[4]) for case in cases)
+    assert arrays == {(r, c): len(layers) * 3 * 2 for r, c in data["arrays"]}, arrays  # every layer, df, bandwidth
+    assert {(8, 8), (16, 32), (4, 16), (12, 20)} <= set(arrays)
     assert all(exact[key] == len(cases) for key in FIGURES), exact  # equal, not merely close
 
 
@@ -152,3 +157,31 @@ def test_copy_groups_find_the_same_first_miss_as_word_by_word(dataflow):
             lo, hi = rng.randrange(size), rng.randrange(size)
             assert reuse.first_miss(block, start, stop, lo, hi) == \
                 reuse._first_miss_words(block, start, stop, lo, hi), (conv, R, block, start, stop, lo, hi)
+
+
+def test_diagonal_closed_forms_match_the_tables():
+    """F(d) and its inverse in closed form against the cumulative diagonal lengths."""
+    rng = random.Random(5)
+    for _ in range(60):
+        s = RolledStream(rng.randint(1, 8), rng.randint(1, 20), rng.randint(1, 20))
+        starts = s.tables[0]
+        assert [s.diag_start(d) for d in range(len(starts))] == starts.tolist()
+        for pos in range(s.size + 2):
+            assert s.diag_of(pos) == int(np.searchsorted(starts, pos, side="right")) - 1
+
+
+def test_blocks_outside_the_window_found_by_bisection():
+    """The run of blocks inside a circular window, against testing every block."""
+    rng = random.Random(9)
+    for _ in range(1000):
+        n = rng.randint(2, 40)
+        heads = sorted(rng.randrange(n) for _ in range(rng.randint(1, 12)))
+        tails, prev = [], 0
+        for head in heads:
+            prev = rng.randint(max(head, prev), min(n - 1, max(head, prev) + 6))
+            tails.append(prev)
+        a, w = rng.randint(1, n - 1), rng.randrange(n)
+        inside = [(h - w) % n < a and (t - w) % n < a and (t - w) % n >= (h - w) % n for h, t in zip(heads, tails)]
+        for b0 in range(len(heads) + 1):
+            want = next((b for b in range(b0, len(heads)) if not inside[b]), None)
+            assert first_block_outside(heads, tails, w, a, n, b0) == want
