@@ -54,29 +54,36 @@ def find_bundles(roots: Iterable[Path]) -> Iterator[Path]:
                 dirnames[:] = []
 
 
-def load_bundles(roots: Iterable[Path], validate: bool = True) -> LoadReport:
-    """Parse every bundle (bounded, strict JSON); one that cannot be read, is not a tinybench result or
-    (with `validate`) departs from the schema is skipped with the reason."""
+def read_bundle(path: Path, validate: bool = True) -> tuple[dict | None, str]:
+    """One `result.json` parsed (bounded, strict JSON) and, with `validate`, checked against the schema:
+    `(result, "")`, or `(None, why)` when it cannot be used."""
     from tinybench.reports.safe_json import Refusal, load_untrusted
     from tinybench.result_schema import validation_errors
 
+    try:
+        result = load_untrusted(path)
+    except Refusal as exc:
+        return None, f"unreadable ({str(exc)[len(str(path)) + 2:]})"
+    if not isinstance(result, dict) or result.get("schema") != SCHEMA_ID:
+        return None, f"not a {SCHEMA_ID} result"
+    if validate:
+        problems = validation_errors(result)
+        if problems:
+            return None, f"does not match the result schema: {'; '.join(problems[:2])}"
+    result["_bundle"] = str(path.parent)
+    return result, ""
+
+
+def load_bundles(roots: Iterable[Path], validate: bool = True) -> LoadReport:
+    """Parse every bundle (bounded, strict JSON); one that cannot be read, is not a tinybench result or
+    (with `validate`) departs from the schema is skipped with the reason."""
     report = LoadReport()
     for path in find_bundles(roots):
-        try:
-            result = load_untrusted(path)
-        except Refusal as exc:
-            report.skipped.append(f"{path}: unreadable ({str(exc)[len(str(path)) + 2:]})")
-            continue
-        if not isinstance(result, dict) or result.get("schema") != SCHEMA_ID:
-            report.skipped.append(f"{path}: not a {SCHEMA_ID} result")
-            continue
-        if validate:
-            problems = validation_errors(result)
-            if problems:
-                report.skipped.append(f"{path}: does not match the result schema: {'; '.join(problems[:2])}")
-                continue
-        result["_bundle"] = str(path.parent)
-        report.bundles.append(result)
+        result, why = read_bundle(path, validate)
+        if result is None:
+            report.skipped.append(f"{path}: {why}")
+        else:
+            report.bundles.append(result)
     return report
 
 
