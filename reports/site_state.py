@@ -1,0 +1,113 @@
+"""What a built site shows, kept beside it (`<site>/.tinybench-site.sqlite`) so the next build is incremental.
+
+Tables: `shown` (each published run: its source, content hash, slim summary, and whether its page
+rendered), `boards` (one leaderboard row per workload × system × division, as JSON), `series`
+(one line per history series) and `systems` (one line per system page). The next build compares
+the runs it accepts with `shown` and recomputes only the rows, series and systems those runs belong
+to; every page is rendered from these tables, by the same code whether the build is full or
+incremental, which is why both write the same bytes.
+
+The state is a cache of the site, like the results index is of the bundles: a missing, corrupt or
+foreign one (another tinybench version or other templates) makes the build a full one, with a note.
+All changes of a build are one transaction, committed after its pages are written: a build that
+stops half way leaves the old state, and the next build renders those pages again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+from tinybench import __version__
+
+STATE_NAME = ".tinybench-site.sqlite"
+FORMAT = "1"
+SITE_MODULES = ("site.py", "site_pages.py", "site_state.py", "leaderboard.py", "history.py", "run_view.py",
+                "html_fragments.py", "svg_charts.py", "formatting.py")
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS shown(
+  run_id TEXT PRIMARY KEY, source TEXT NOT NULL, sha256 TEXT NOT NULL,
+  status TEXT NOT NULL,              -- 'ok', or 'failed' (its run page could not be rendered: reason)
+  reason TEXT, workload TEXT, system_id TEXT, division TEXT, created_utc TEXT, summary TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS shown_board ON shown(workload, system_id, division);
+CREATE INDEX IF NOT EXISTS shown_system ON shown(system_id);
+CREATE TABLE IF NOT EXISTS boards(workload TEXT, system_id TEXT, division TEXT, row TEXT NOT NULL,
+  PRIMARY KEY (workload, system_id, division));
+CREATE TABLE IF NOT EXISTS series(system_id TEXT, workload TEXT, info TEXT NOT NULL, PRIMARY KEY (system_id, workload));
+CREATE TABLE IF NOT EXISTS systems(system_id TEXT PRIMARY KEY, info TEXT NOT NULL);
+"""
+
+
+def site_fingerprint() -> str:
+    """tinybench's version and the source of the templates and page code: pages made by others are stale."""
+    digest = hashlib.sha256(f"{FORMAT}|{__version__}".encode())
+    package = resources.files("tinybench.reports")
+    names = [f"templates/{t.name}" for t in package.joinpath("templates").iterdir()] + list(SITE_MODULES)
+    names += [f"static/{t.name}" for t in package.joinpath("static").iterdir()]
+    for name in sorted(names):
+        item = package.joinpath(*name.split("/"))
+        with contextlib.suppress(OSError):
+            digest.update(name.encode() + b"\0" + item.read_bytes())
+    return digest.hexdigest()
+
+
+class SiteState:
+    """The state of the site in `out`. `fresh` is True when it had to start empty (a full build)."""
+
+    def __init__(self, out: Path, full: bool) -> None:
+        self.path = Path(out) / STATE_NAME
+        self.notes: list[str] = []
+        try:
+            self.conn = self._connect()
+            self.fresh = self._check(full)
+        except sqlite3.DatabaseError as exc:
+            self.notes.append(f"the site state {self.path} could not be read ({exc}); the site is rebuilt in full")
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{self.path}{suffix}")
+            self.conn = self._connect()
+            self.fresh = self._check(True)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_TABLES)
+        conn.execute("BEGIN IMMEDIATE")  # one transaction per build, committed once its pages are written
+        return conn
+
+    def _check(self, full: bool) -> bool:
+        wanted = site_fingerprint()
+        found = dict(self.conn.execute("SELECT key, value FROM meta"))
+        if not full and found.get("fingerprint") == wanted:
+            self.conn.execute("SELECT count(*) FROM shown").fetchone()
+            return False
+        if found and not full:
+            self.notes.append("the site was made by another tinybench version or other templates; rebuilt in full")
+        for table in ("meta", "shown", "boards", "series", "systems"):
+            self.conn.execute(f"DELETE FROM {table}")
+        self.conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (wanted,))
+        return True
+
+    def get(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.close()
+
+    def abandon(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("ROLLBACK")
+        self.conn.close()
