@@ -139,7 +139,10 @@ def rows_of(result: dict) -> Iterator[dict]:
 
 
 def to_frame(results: Iterable[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame([row for result in results for row in rows_of(result)], columns=COLUMNS)
+    return _typed(pd.DataFrame([row for result in results for row in rows_of(result)], columns=COLUMNS))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for column in UNITS:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Float64")
     for column in BOOL:
@@ -148,6 +151,45 @@ def to_frame(results: Iterable[dict]) -> pd.DataFrame:
         frame[column] = frame[column].astype("string")
     frame.attrs["units"] = dict(UNITS)
     return frame
+
+
+@dataclass
+class IndexedFrame:
+    frame: pd.DataFrame
+    bundles: int = 0  # accepted bundles
+    skipped: list[str] = field(default_factory=list)  # "folder: why" of rejected bundles
+    notes: list[str] = field(default_factory=list)  # e.g. an index that was rebuilt
+
+
+def frame_from_index(roots: Iterable[Path]) -> IndexedFrame:
+    """The rows of every accepted bundle under `roots` from their results indexes (brought up to date first):
+    figures as recomputed from the raw files, rejected bundles skipped with the reason. `bundle` is the
+    bundle's current folder."""
+    from tinybench.reports.result_index import ResultIndex
+
+    columns = [c for c in COLUMNS if c != "bundle"]
+    frames, out = [], IndexedFrame(pd.DataFrame())
+    for root in roots:
+        index = ResultIndex(Path(root))
+        try:
+            out.notes += index.sync().notes
+            selected = ", ".join(f'"{c}"' for c in columns)
+            part = pd.DataFrame.from_records(
+                index.conn.execute(f"SELECT {selected}, path FROM results ORDER BY path, rowid").fetchall(),
+                columns=[*columns, "path"])
+            prefix = str(index.root) + os.sep
+            part["bundle"] = (prefix + part["path"]).where(part["path"] != ".", str(index.root))
+            frames.append(part.drop(columns="path"))
+            for path, status, reason in index.conn.execute("SELECT path, status, reason FROM bundles ORDER BY path"):
+                if status == "ok":
+                    out.bundles += 1
+                else:
+                    out.skipped.append(f"{index.root / path}: {reason}")
+        finally:
+            index.close()
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    out.frame = _typed(frame[COLUMNS])
+    return out
 
 
 def export(frame: pd.DataFrame, path: Path) -> Path:
