@@ -38,7 +38,7 @@ from tinybench.reports import svg_charts
 from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
 from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, order, page_names, row_from_json,
                                            row_to_json)
-from tinybench.reports.result_index import ResultIndex, slim
+from tinybench.reports.result_index import ResultIndex, chunks, slim
 from tinybench.reports.results_store import system_id
 from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, page_path, render_run,  # noqa: F401
                                           script_json, write_page, write_run_pages)
@@ -65,7 +65,7 @@ class SiteReport:
 
 @dataclass
 class Candidate:
-    """A result the site may show: an indexed bundle or a checked submission's result."""
+    """A result the site shows: an indexed bundle or a checked submission's result."""
 
     run_id: str
     source: str
@@ -74,43 +74,99 @@ class Candidate:
     system_id: str
     division: str
     ref: RunRef
-    summary: str | None = None  # JSON of slim(result), for results not in an index
+    summary: str | None = None  # JSON of slim(result); filled from the index for indexed bundles
 
 
-def _candidates(indexes: list[ResultIndex], extra: list[dict],
-                rejected: list[tuple[str, str]]) -> dict[str, Candidate]:
-    """Accepted results by run id, first come first served (roots in order, bundles by path, then submissions)."""
-    out: dict[str, Candidate] = {}
+@dataclass
+class Diff:
+    """What differs between the results accepted now and what the site shows (state table `shown`)."""
 
-    def offer(candidate: Candidate) -> None:
-        if candidate.run_id in out:
-            rejected.append((candidate.source, f"run id {candidate.run_id} is already used by "
-                                               f"{out[candidate.run_id].source}"))
-        else:
-            out[candidate.run_id] = candidate
+    changed: list[Candidate]  # new, or other content or source
+    gone: list[str]  # run ids no longer accepted
+    rejected: list[tuple[str, str]]  # (source, reason)
+    nav: list[str]  # every accepted workload
 
-    for index in indexes:
-        for e in index.entries():
-            source = str(index.root / e.path) if e.path != "." else str(index.root)
-            if e.status != "ok":
-                rejected.append((source, e.reason or "rejected"))
-                continue
-            in_memory = index.path is None
-            ref = (e.run_id, None if in_memory else str(index.path), e.path, str(index.root),
-                   index.result(e.path) if in_memory else None)
-            offer(Candidate(e.run_id, source, e.sha256, e.workload, e.system_id, e.division, ref))
-    for result in extra:
+
+_COLUMNS = "run_id, source, sha256, workload, system_id, division, k, path"
+
+
+MAX_ATTACHED = 8  # SQLite attaches at most 10 databases; indexes beyond these are copied into temporary tables
+
+
+def _attached(index: ResultIndex, number: int) -> bool:
+    return index.path is not None and number < MAX_ATTACHED
+
+
+def _diff(db, indexes: list[ResultIndex], extra: list[dict]) -> Diff:  # noqa: ANN001 - sqlite3.Connection
+    """Compare, in SQL (no per-result Python work: 100,000 results cost tens of ms), the accepted results —
+    every index's accepted bundles (roots in order, then by path), then submissions' results; the first of a
+    run id wins — with `shown`. Indexes on disk are attached to `db` as idx0, idx1, …; others are copied."""
+    parts, params, rejected, workloads = [], [], [], set()
+    for number, index in enumerate(indexes):
+        table = f"idx{number}.bundles"
+        if not _attached(index, number):  # one bundle (its index is in memory), or beyond SQLite's attach limit
+            table = f"temp.mem{number}"
+            db.execute(f"CREATE TEMP TABLE mem{number}(path, sha256, status, reason, run_id, workload, system_id, "
+                       "division)")
+            db.executemany(f"INSERT INTO mem{number} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(e.path, e.sha256, e.status, e.reason, e.run_id, e.workload, e.system_id, e.division)
+                            for e in index.entries()])
+        root = str(index.root)
+        parts.append(f"SELECT run_id, CASE WHEN path = '.' THEN ? ELSE ? || path END AS source, sha256, workload, "
+                     f"system_id, division, {number} AS k, path FROM {table} WHERE status = 'ok'")
+        params += [root, root + "/"]
+        rejected += [(root if path == "." else f"{root}/{path}", reason or "rejected") for path, reason in
+                     db.execute(f"SELECT path, reason FROM {table} WHERE status != 'ok' ORDER BY path")]
+        workloads |= {w for (w,) in db.execute(f"SELECT DISTINCT workload FROM {table} WHERE status = 'ok'")}
+    db.execute(f"CREATE TEMP TABLE extra({_COLUMNS})")
+    results = {}
+    for number, result in enumerate(extra):
         text = json.dumps(result, sort_keys=True, separators=(",", ":"), default=str)
-        offer(Candidate(result["run_id"], result.get("_bundle") or result.get("origin", "submission"),
-                        hashlib.sha256(text.encode()).hexdigest(), result["workload"]["id"], system_id(result),
-                        result["model"]["division"], (result["run_id"], None, None, None, result),
-                        json.dumps(slim(result), separators=(",", ":"))))
-    return out
+        source = result.get("_bundle") or result.get("origin", "submission")
+        db.execute("INSERT INTO extra VALUES (?, ?, ?, ?, ?, ?, ?, '')", (
+            result["run_id"], source, hashlib.sha256(text.encode()).hexdigest(), result["workload"]["id"],
+            system_id(result), result["model"]["division"], 1_000_000 + number))
+        results[1_000_000 + number] = result
+        workloads.add(result["workload"]["id"])
+    union = " UNION ALL ".join(parts + [f"SELECT {_COLUMNS} FROM temp.extra"])
+    # a run id used twice: the first wins, the others are rejected (rare: resolved here in Python)
+    winners = {}
+    for row in sorted(db.execute(f"SELECT {_COLUMNS} FROM ({union}) WHERE run_id IN (SELECT run_id FROM ({union}) "
+                                 "GROUP BY run_id HAVING count(*) > 1)", params * 2).fetchall(),
+                      key=lambda r: (r[6], r[7])):
+        if row[0] in winners:
+            rejected.append((row[1], f"run id {row[0]} is already used by {winners[row[0]][1]}"))
+        else:
+            winners[row[0]] = row
+    changed = []
+    for row in db.execute(f"SELECT u.run_id, u.source, u.sha256, u.workload, u.system_id, u.division, u.k, u.path "
+                          f"FROM ({union}) AS u LEFT JOIN main.shown AS s ON s.run_id = u.run_id "
+                          "WHERE s.run_id IS NULL OR s.sha256 != u.sha256 OR s.source != u.source", params):
+        if row[0] in winners and winners[row[0]] != row:
+            continue
+        k, path = row[6], row[7]
+        if k >= 1_000_000:
+            result = results[k]
+            ref = (row[0], None, None, None, result)
+            changed.append(Candidate(*row[:6], ref, json.dumps(slim(result), separators=(",", ":"))))
+        else:
+            index = indexes[k]
+            in_memory = index.path is None
+            ref = (row[0], None if in_memory else str(index.path), path, str(index.root),
+                   index.result(path) if in_memory else None)
+            changed.append(Candidate(*row[:6], ref))
+    accepted = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {t} AS b WHERE b.run_id = s.run_id AND b.status = 'ok')"
+                        for t in [f"idx{n}.bundles" if _attached(ix, n) else f"temp.mem{n}"
+                                  for n, ix in enumerate(indexes)])
+    gone = [r for (r,) in db.execute(f"SELECT run_id FROM main.shown AS s WHERE 1 {accepted} "
+                                     "AND NOT EXISTS (SELECT 1 FROM temp.extra AS e WHERE e.run_id = s.run_id)")]
+    return Diff(changed, gone, rejected, sorted(workloads))
 
 
 def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | None = None,
                history: list[dict] | None = None, full: bool = False) -> SiteReport:
-    """Bring the site in `out` up to date with the bundles under `roots` (and checked submissions' results)."""
+    """Bring the site in `out` up to date with the bundles under `roots` (and checked submissions' results).
+    `full`: every bundle's stamp compared (not only the sweep's) and every page rendered again."""
     started = time.perf_counter()
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / SITE_MARKER).exists():
@@ -131,19 +187,19 @@ def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict],
     indexes = [ResultIndex(Path(root)) for root in roots]
     try:
         for index in indexes:
-            synced = index.sync()
+            synced = index.sync(thorough=full)
             notes += synced.notes
             checked += synced.checked
-        rejected: list[tuple[str, str]] = []
-        candidates = _candidates(indexes, extra, rejected)
-        state = SiteState(out, full)
+        attach = [(f"idx{n}", str(index.path)) for n, index in enumerate(indexes) if _attached(index, n)]
+        state = SiteState(out, full, attach)
         notes += state.notes
         try:
-            nav = sorted({c.workload for c in candidates.values()})
-            if not state.fresh and state.get("nav") != json.dumps(nav):  # every page's menu changes
+            diff = _diff(state.conn, indexes, extra)
+            if not state.fresh and state.get("nav") != json.dumps(diff.nav):  # every page's menu changes
                 state.abandon()
-                state = SiteState(out, True)
-            report = _Builder(out, state, indexes, nav).run(candidates, rejected, history)
+                state = SiteState(out, True, attach)
+                diff = _diff(state.conn, indexes, extra)
+            report = _Builder(out, state, indexes, diff.nav).run(diff, history)
             (out / SITE_MARKER).write_text("built by tinybench\n")
             state.commit()
         except BaseException:
@@ -171,21 +227,22 @@ class _Builder:
             path.unlink()
             self.removed += 1
 
-    def run(self, candidates: dict[str, Candidate], rejected: list[tuple[str, str]],
-            history: list[dict]) -> SiteReport:
+    def run(self, diff: Diff, history: list[dict]) -> SiteReport:
         self.state.put("nav", json.dumps(self.common["nav_workloads"]))
-        old = {r[0]: r[1:] for r in self.db.execute(
-            "SELECT run_id, source, sha256, workload, system_id, division FROM shown")}
-        changed = [c for c in candidates.values() if old.get(c.run_id, (None, None))[:2] != (c.source, c.sha256)]
-        gone = [run_id for run_id in old if run_id not in candidates]
-        groups = {old[r][2:] for r in gone} | {old[c.run_id][2:] for c in changed if c.run_id in old}
-        groups |= {(c.workload, c.system_id, c.division) for c in changed}
+        changed, gone = diff.changed, diff.gone
+        old = {}
+        for chunk in chunks([c.run_id for c in changed] + gone, 500):
+            old.update((r[0], r[1:]) for r in self.db.execute(
+                f"SELECT run_id, workload, system_id, division FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
+                chunk))
+        groups = set(old.values()) | {(c.workload, c.system_id, c.division) for c in changed}
         if self.state.fresh:
             self._assets()
         failed = write_run_pages(self.out, [c.ref for c in changed], self.sub)
         self.rendered += len(changed) - len(failed)
         self._remember(changed, failed)
         self.db.executemany("DELETE FROM shown WHERE run_id = ?", [(r,) for r in gone])
+        self.db.executemany("DELETE FROM summaries WHERE run_id = ?", [(r,) for r in gone])
         workloads = sorted({g[0] for g in groups})
         for system in sorted({g[1] for g in groups}):
             self._system(system)
@@ -196,7 +253,7 @@ class _Builder:
                 self._board_row(*group)
             for render in WORKLOAD_PAGES:
                 render(self, workload)
-        rejected += [(f"{source} ({run_id})", f"its page cannot be rendered: {why}") for run_id, source, why in
+        rejected = diff.rejected + [(f"{source} ({run_id})", f"its page cannot be rendered: {why}") for run_id, source, why in
                      self.db.execute("SELECT run_id, source, reason FROM shown WHERE status = 'failed' ORDER BY run_id")]
         self._site_pages(rejected, history)
         for run_id in gone:
@@ -204,7 +261,11 @@ class _Builder:
         if self.state.fresh:
             self._delete_strays()
         (shown,) = self.db.execute("SELECT count(*) FROM shown WHERE status = 'ok'").fetchone()
-        pages = sum(1 for p in self.out.rglob("*.html") if not p.name.startswith("."))
+        (systems,) = self.db.execute("SELECT count(*) FROM systems").fetchone()
+        (series,) = self.db.execute("SELECT count(*) FROM series").fetchone()
+        boards = sum(len(page_names(w, n, ROWS_PER_PAGE)) for w, n in self.db.execute(
+            "SELECT workload, count(*) FROM boards GROUP BY workload"))
+        pages = shown + systems + series + boards + 4  # + index, systems, compare, history index
         return SiteReport(self.out, shown, pages, 0.0, [f"{a}: {b}" for a, b in rejected], self.rendered,
                           self.removed, full=self.state.fresh)
 
@@ -224,15 +285,16 @@ class _Builder:
             found = index.summaries([c.ref[2] for c in wanted])
             for c in wanted:
                 c.summary = found[c.ref[2]]
-        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             (c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok", failed.get(c.run_id),
-             c.workload, c.system_id, c.division, json.loads(c.summary).get("created_utc", ""), c.summary)
-            for c in changed])
+             c.workload, c.system_id, c.division, json.loads(c.summary).get("created_utc", "")) for c in changed])
+        self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", [(c.run_id, c.summary) for c in changed])
 
     def summaries(self, where: str, params: tuple) -> list[dict]:
         """Slim results of the shown runs matching `where`, oldest first (ties by run id)."""
         return [json.loads(s) for (s,) in self.db.execute(
-            f"SELECT summary FROM shown WHERE status = 'ok' AND {where} ORDER BY created_utc, run_id", params)]
+            "SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
+            f"WHERE s.status = 'ok' AND {where} ORDER BY s.created_utc, s.run_id", params)]
 
     def _board_row(self, workload: str, system: str, division: str) -> None:
         rows = leaderboard(self.summaries("workload = ? AND system_id = ? AND division = ?",
@@ -250,8 +312,9 @@ class _Builder:
 
     def workload_info(self, workload: str) -> dict:
         """The workload's description as its newest run states it (deterministic: ties by run id)."""
-        row = self.db.execute("SELECT summary FROM shown WHERE status = 'ok' AND workload = ? "
-                              "ORDER BY created_utc DESC, run_id DESC LIMIT 1", (workload,)).fetchone()
+        row = self.db.execute("SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
+                              "WHERE s.status = 'ok' AND s.workload = ? "
+                              "ORDER BY s.created_utc DESC, s.run_id DESC LIMIT 1", (workload,)).fetchone()
         return json.loads(row[0])["workload"] if row else {"id": workload}
 
     def _series(self, system: str, workload: str) -> None:

@@ -90,7 +90,7 @@ def _result_of(ref: RunRef, connections: dict[str, sqlite3.Connection]) -> dict:
     conn = connections.get(index_file)
     if conn is None:
         conn = connections[index_file] = sqlite3.connect(f"file:{index_file}?mode=ro", uri=True, timeout=60)
-    (blob,) = conn.execute("SELECT result FROM bundles WHERE path = ?", (rel,)).fetchone()
+    (blob,) = conn.execute("SELECT result FROM payloads WHERE path = ?", (rel,)).fetchone()
     result = json.loads(zlib.decompress(blob))
     result["_bundle"] = str(Path(root) / rel) if rel != "." else root
     return result

@@ -25,7 +25,7 @@ from pathlib import Path
 from tinybench import __version__
 
 STATE_NAME = ".tinybench-site.sqlite"
-FORMAT = "1"
+FORMAT = "2"
 SITE_MODULES = ("site.py", "site_pages.py", "site_state.py", "leaderboard.py", "history.py", "run_view.py",
                 "html_fragments.py", "svg_charts.py", "formatting.py")
 
@@ -34,9 +34,11 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shown(
   run_id TEXT PRIMARY KEY, source TEXT NOT NULL, sha256 TEXT NOT NULL,
   status TEXT NOT NULL,              -- 'ok', or 'failed' (its run page could not be rendered: reason)
-  reason TEXT, workload TEXT, system_id TEXT, division TEXT, created_utc TEXT, summary TEXT NOT NULL);
+  reason TEXT, workload TEXT, system_id TEXT, division TEXT, created_utc TEXT);
+CREATE TABLE IF NOT EXISTS summaries(run_id TEXT PRIMARY KEY, summary TEXT NOT NULL);  -- apart: scans of shown stay small
 CREATE INDEX IF NOT EXISTS shown_board ON shown(workload, system_id, division);
 CREATE INDEX IF NOT EXISTS shown_system ON shown(system_id);
+CREATE INDEX IF NOT EXISTS shown_newest ON shown(workload, created_utc, run_id);
 CREATE TABLE IF NOT EXISTS boards(workload TEXT, system_id TEXT, division TEXT, row TEXT NOT NULL,
   PRIMARY KEY (workload, system_id, division));
 CREATE TABLE IF NOT EXISTS series(system_id TEXT, workload TEXT, info TEXT NOT NULL, PRIMARY KEY (system_id, workload));
@@ -60,8 +62,10 @@ def site_fingerprint() -> str:
 class SiteState:
     """The state of the site in `out`. `fresh` is True when it had to start empty (a full build)."""
 
-    def __init__(self, out: Path, full: bool) -> None:
+    def __init__(self, out: Path, full: bool, attach: list[tuple[str, str]] = ()) -> None:
+        """`attach`: (alias, results index file), attached read-only (before the build's transaction)."""
         self.path = Path(out) / STATE_NAME
+        self.attach = list(attach)
         self.notes: list[str] = []
         try:
             self.conn = self._connect()
@@ -77,9 +81,11 @@ class SiteState:
             self.fresh = self._check(True)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        conn = sqlite3.connect(self.path.resolve().as_uri(), uri=True, timeout=60, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_TABLES)
+        for alias, index in self.attach:
+            conn.execute(f"ATTACH DATABASE ? AS {alias}", (f"{Path(index).resolve().as_uri()}?mode=ro",))
         conn.execute("BEGIN IMMEDIATE")  # one transaction per build, committed once its pages are written
         return conn
 
@@ -91,7 +97,7 @@ class SiteState:
             return False
         if found and not full:
             self.notes.append("the site was made by another tinybench version or other templates; rebuilt in full")
-        for table in ("meta", "shown", "boards", "series", "systems"):
+        for table in ("meta", "shown", "summaries", "boards", "series", "systems"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (wanted,))
         return True

@@ -160,7 +160,8 @@ def test_import_keeps_going_invents_nothing_and_drops_nothing(run_isolated, tmp_
     again = run_isolated(cli("import", "mlperf-tiny", str(repo), "--out", str(out)), writable=(out,))
     assert again.returncode == 0 and "imported 0 results" in again.stdout and "already imported" in again.stderr
     site = tmp_path / "site"
-    built = run_isolated(cli("report", "build", "--results", str(out), "--out", str(site)), writable=(site,))
+    index = [out / f".tinybench-index.sqlite{suffix}" for suffix in ("", "-wal", "-shm")]  # the results index
+    built = run_isolated(cli("report", "build", "--results", str(out), "--out", str(site)), writable=(site, *index))
     assert built.returncode == 0 and "rejected" not in built.stderr, built.stderr
     board = (site / "leaderboard" / "kws01.html").read_text()
     assert ">Org: Twin (C1)</a>" in board and ">Org: Twin (C2)</a>" in board
