@@ -285,20 +285,30 @@ def _check_range(bounds: tuple[int, int]) -> list[Record]:
     return [check_folder(root, folder, ino, stamp) for folder, ino, stamp in items[bounds[0]:bounds[1]]]
 
 
-def check_all(root: Path, items: list[tuple[Path, int, str]]) -> list[Record]:
-    """check_folder for each (folder, inode, stamp), in forked processes (one per core) when there are many."""
+def check_all(root: Path, items: list[tuple[Path, int, str]], batch: int = 1000) -> Iterator[list[Record]]:
+    """check_folder for each (folder, inode, stamp), in forked processes (one per core) when there are many;
+    yields the records in batches of about `batch` (so they can be written as they come)."""
     global _PENDING
     import multiprocessing
 
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(items) < 64 or "fork" not in multiprocessing.get_all_start_methods():
-        return [check_folder(root, f, i, s) for f, i, s in items]
+        for start in range(0, len(items), batch):
+            yield [check_folder(root, f, i, s) for f, i, s in items[start:start + batch]]
+        return
     _PENDING = (root, items)
     try:
-        step = max(16, -(-len(items) // (workers * 8)))
-        chunks = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
+        step = max(16, min(batch, -(-len(items) // (workers * 8))))
+        bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [r for part in pool.imap(_check_range, chunks) for r in part]
+            pending: list[Record] = []
+            for part in pool.imap(_check_range, bounds):
+                pending += part
+                if len(pending) >= batch:
+                    yield pending
+                    pending = []
+            if pending:
+                yield pending
     finally:
         _PENDING = None
 
@@ -435,33 +445,39 @@ class ResultIndex:
                 except OSError:
                     pass
             to_check.append((folder, ino, stamp))
-        records = check_all(self.root, to_check) if to_check else []
-        if progress:
-            progress(len(records), len(to_check))
-        for r in records:
-            r.stamped = count
-        if removed or restamped or records:
+        if removed or restamped:
             with self._write(self.conn):
-                for chunk in chunks(removed, 500):
-                    marks = ",".join("?" * len(chunk))
-                    self.conn.execute(f"DELETE FROM bundles WHERE path IN ({marks})", chunk)
-                    self.conn.execute(f"DELETE FROM results WHERE path IN ({marks})", chunk)
-                    self.conn.execute(f"DELETE FROM payloads WHERE path IN ({marks})", chunk)
-                self.conn.executemany("UPDATE bundles SET ino = ?, stamp = ?, stamped = ? WHERE path = ?", restamped)
-                self.conn.executemany("DELETE FROM results WHERE path = ?", [(r.path,) for r in records])
-                self.conn.executemany("DELETE FROM payloads WHERE path = ?", [(r.path,) for r in records])
-                self.conn.executemany(
-                    "INSERT OR REPLACE INTO bundles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(r.path, r.ino, count, r.stamp, r.sha256, r.status, r.reason, r.run_id, r.created_utc,
-                      r.workload, r.system_id, r.division) for r in records])
-                self.conn.executemany("INSERT INTO payloads VALUES (?, ?, ?)",
-                                      [(r.path, r.result, r.summary) for r in records if r.status == "ok"])
-                marks = ",".join("?" * (len(COLUMNS) + 1))
-                self.conn.executemany(f"INSERT INTO results VALUES ({marks})",
-                                      [(r.path, *row) for r in records for row in r.rows])
-        report.checked, report.removed = len(records), len(removed)
+                self._forget(removed, restamped)
+        done = 0
+        for records in check_all(self.root, to_check):  # written as they come: an interrupted sync keeps them
+            with self._write(self.conn):
+                self._store(records, count)
+            done += len(records)
+            if progress:
+                progress(done, len(to_check))
+        report.checked, report.removed = done, len(removed)
         report.notes = list(self.notes)
         return report
+
+    def _forget(self, removed: list[str], restamped: list[tuple]) -> None:
+        for chunk in chunks(removed, 500):
+            marks = ",".join("?" * len(chunk))
+            for table in ("bundles", "results", "payloads"):
+                self.conn.execute(f"DELETE FROM {table} WHERE path IN ({marks})", chunk)
+        self.conn.executemany("UPDATE bundles SET ino = ?, stamp = ?, stamped = ? WHERE path = ?", restamped)
+
+    def _store(self, records: list[Record], count: int) -> None:
+        for table in ("results", "payloads"):
+            self.conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(r.path,) for r in records])
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO bundles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.path, r.ino, count, r.stamp, r.sha256, r.status, r.reason, r.run_id, r.created_utc,
+              r.workload, r.system_id, r.division) for r in records])
+        self.conn.executemany("INSERT INTO payloads VALUES (?, ?, ?)",
+                              [(r.path, r.result, r.summary) for r in records if r.status == "ok"])
+        marks = ",".join("?" * (len(COLUMNS) + 1))
+        self.conn.executemany(f"INSERT INTO results VALUES ({marks})",
+                              [(r.path, *row) for r in records for row in r.rows])
 
     # -- reading ---------------------------------------------------------------------------------------------
     def entries(self) -> list[Entry]:
