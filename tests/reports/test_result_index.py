@@ -138,3 +138,20 @@ def test_a_folder_that_is_one_bundle_gets_no_index_file(seed, tmp_path):
     assert index.sync().checked == 1 and index.entries()[0].path == "."
     index.close()
     assert not (folder / INDEX_NAME).exists()
+
+
+def test_an_edit_in_place_is_found_by_the_sweep_or_a_thorough_sync(results, monkeypatch):
+    """Known folders (same path and inode) are not stat-ed at every sync; the sweep re-stamps the oldest ones."""
+    from tinybench.reports import result_index
+
+    _, entries = sync(results)
+    monkeypatch.setattr(result_index, "SWEEP_MIN", 1)
+    monkeypatch.setattr(result_index, "SWEEP_SECONDS", 0.0)
+    (results / entries[2].path / "spinup.csv").write_text("forged\n")  # same folder, same inode
+    index = ResultIndex(results)
+    found = [index.sync().checked for _ in range(len(entries))]  # one bundle re-stamped a sync: all within 6
+    assert sum(found) == 1
+    (results / entries[4].path / "spinup.csv").write_text("forged too\n")
+    assert index.sync(thorough=True).checked == 1  # report build --full compares every stamp
+    assert {e.path for e in index.entries() if e.status == "rejected"} == {entries[2].path, entries[4].path}
+    index.close()
