@@ -108,3 +108,42 @@ def test_large_leaderboards_are_split_into_linked_pages(seed, tmp_path, monkeypa
     build_site([results], site)  # 3 rows: the third page goes
     assert sorted(p.name for p in (site / "leaderboard").iterdir()) == ["kws01.html", "kws01.p2.html"]
     assert site_files(site) == full_copy(results, tmp_path, "full")
+
+
+READER = """
+import sys, time
+from pathlib import Path
+site, stop = Path(sys.argv[1]), Path(sys.argv[2])
+seen = bad = 0
+while not stop.exists():
+    for page in [site / "index.html", *sorted((site / "leaderboard").glob("*.html")), *sorted((site / "systems").glob("*.html"))]:
+        try:
+            text = page.read_text()
+        except FileNotFoundError:
+            continue
+        seen += 1
+        bad += not text.rstrip().endswith("</html>")
+print(seen, bad)
+"""
+
+
+def test_a_reader_never_sees_half_a_page_while_the_site_is_rebuilt(seed, tmp_path):
+    """A reader in another process reads pages in a loop while builds add runs: every page it reads is whole."""
+    import subprocess
+    import sys
+
+    results, site, stop = tmp_path / "results", tmp_path / "site", tmp_path / "stop"
+    for i in range(3):
+        copy_bundle(seed, results, i)
+    build_site([results], site)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(site), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        for i in range(3, 9):
+            copy_bundle(seed, results, i)
+            build_site([results], site)
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=120)
+    seen, bad = map(int, out.split())
+    assert seen > 0 and bad == 0
+    assert not [p for p in site.rglob(".*.tmp")]  # no temporary page left behind
