@@ -64,7 +64,7 @@ SWEEP_SECONDS, SWEEP_MIN = 0.1, 64  # each sync re-stamps the longest-unstamped 
 BUSY_TIMEOUT_MS = 60_000
 HASH_CHUNK = 1 << 20
 CHECKING_MODULES = ("reports/recompute.py", "reports/recompute_quality.py", "reports/local_bundles.py",
-                    "reports/results_store.py", "reports/mlperf_import.py", "reports/result_index.py",
+                    "reports/results_store.py", "reports/mlperf_import.py",
                     "reports/bounded_tables.py", "reports/safe_json.py", "reports/submission_layout.py",
                     "schemas/result.schema.json", "result_schema.py", "statistics.py")  # under the tinybench package
 
@@ -87,6 +87,9 @@ CREATE TABLE IF NOT EXISTS payloads(  -- apart, so that scans of `bundles` stay 
 );
 CREATE INDEX IF NOT EXISTS bundles_run_id ON bundles(run_id, status);
 CREATE INDEX IF NOT EXISTS bundles_stamped ON bundles(stamped);
+CREATE INDEX IF NOT EXISTS bundles_rejected ON bundles(path) WHERE status != 'ok';
+CREATE TABLE IF NOT EXISTS removed(path TEXT, run_id TEXT, stamped INTEGER);  -- rows deleted or replaced, when
+CREATE INDEX IF NOT EXISTS removed_stamped ON removed(stamped);
 CREATE TABLE IF NOT EXISTS results(path TEXT NOT NULL, {", ".join(f'"{c}"' for c in COLUMNS)});
 CREATE INDEX IF NOT EXISTS results_path ON results(path);
 """
@@ -410,7 +413,8 @@ class ResultIndex:
         listing = list_bundles(self.root, known)
         report.bundles = len(listing.known) + len(listing.fresh)
         removed = [p for p in known if p not in listing.known and p not in listing.fresh]
-        (count,) = self.conn.execute("SELECT coalesce(max(stamped), 0) + 1 FROM bundles").fetchone()
+        (count,) = self.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
+                                     "coalesce((SELECT max(stamped) FROM removed), 0)) + 1").fetchone()
         stamps = dict(listing.fresh)
         # the sweep: known folders whose files may have been edited in place (their inode does not change)
         query = "SELECT path FROM bundles ORDER BY stamped, path" + ("" if thorough else f" LIMIT {SWEEP_MIN * 64}")
@@ -447,7 +451,7 @@ class ResultIndex:
             to_check.append((folder, ino, stamp))
         if removed or restamped:
             with self._write(self.conn):
-                self._forget(removed, restamped)
+                self._forget(removed, restamped, count)
         done = 0
         for records in check_all(self.root, to_check):  # written as they come: an interrupted sync keeps them
             with self._write(self.conn):
@@ -459,14 +463,18 @@ class ResultIndex:
         report.notes = list(self.notes)
         return report
 
-    def _forget(self, removed: list[str], restamped: list[tuple]) -> None:
+    def _forget(self, removed: list[str], restamped: list[tuple], count: int) -> None:
         for chunk in chunks(removed, 500):
             marks = ",".join("?" * len(chunk))
+            self.conn.execute(f"INSERT INTO removed SELECT path, run_id, ? FROM bundles WHERE path IN ({marks})",
+                              [count, *chunk])
             for table in ("bundles", "results", "payloads"):
                 self.conn.execute(f"DELETE FROM {table} WHERE path IN ({marks})", chunk)
         self.conn.executemany("UPDATE bundles SET ino = ?, stamp = ?, stamped = ? WHERE path = ?", restamped)
 
     def _store(self, records: list[Record], count: int) -> None:
+        self.conn.executemany("INSERT INTO removed SELECT path, run_id, ? FROM bundles WHERE path = ?",
+                              [(count, r.path) for r in records])  # what a replaced row said goes too
         for table in ("results", "payloads"):
             self.conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(r.path,) for r in records])
         self.conn.executemany(

@@ -97,11 +97,14 @@ def _attached(index: ResultIndex, number: int) -> bool:
     return index.path is not None and number < MAX_ATTACHED
 
 
-def _diff(db, indexes: list[ResultIndex], extra: list[dict]) -> Diff:  # noqa: ANN001 - sqlite3.Connection
+def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | None = None,  # noqa: ANN001
+          since_extra: tuple[str, ...] = ()) -> Diff:
     """Compare, in SQL (no per-result Python work: 100,000 results cost tens of ms), the accepted results —
     every index's accepted bundles (roots in order, then by path), then submissions' results; the first of a
-    run id wins — with `shown`. Indexes on disk are attached to `db` as idx0, idx1, …; others are copied."""
-    parts, params, rejected, workloads = [], [], [], set()
+    run id wins — with `shown`. Indexes on disk are attached to `db` as idx0, idx1, …; others are copied.
+    `since` (per index: the generation the last build saw) limits the comparison to what changed after it;
+    `since_extra`: the run ids submissions' results had last time."""
+    parts, params, rejected, workloads, tables = [], [], [], set(), []
     for number, index in enumerate(indexes):
         table = f"idx{number}.bundles"
         if not _attached(index, number):  # one bundle (its index is in memory), or beyond SQLite's attach limit
@@ -111,6 +114,7 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict]) -> Diff:  # noqa: A
             db.executemany(f"INSERT INTO mem{number} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            [(e.path, e.sha256, e.status, e.reason, e.run_id, e.workload, e.system_id, e.division)
                             for e in index.entries()])
+        tables.append(table)
         root = str(index.root)
         parts.append(f"SELECT run_id, CASE WHEN path = '.' THEN ? ELSE ? || path END AS source, sha256, workload, "
                      f"system_id, division, {number} AS k, path FROM {table} WHERE status = 'ok'")
@@ -138,28 +142,51 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict]) -> Diff:  # noqa: A
             rejected.append((row[1], f"run id {row[0]} is already used by {winners[row[0]][1]}"))
         else:
             winners[row[0]] = row
-    changed = []
-    for row in db.execute(f"SELECT u.run_id, u.source, u.sha256, u.workload, u.system_id, u.division, u.k, u.path "
-                          f"FROM ({union}) AS u LEFT JOIN main.shown AS s ON s.run_id = u.run_id "
-                          "WHERE s.run_id IS NULL OR s.sha256 != u.sha256 OR s.source != u.source", params):
-        if row[0] in winners and winners[row[0]] != row:
-            continue
+    def candidate(row: tuple) -> Candidate:
         k, path = row[6], row[7]
         if k >= 1_000_000:
             result = results[k]
-            ref = (row[0], None, None, None, result)
-            changed.append(Candidate(*row[:6], ref, json.dumps(slim(result), separators=(",", ":"))))
-        else:
-            index = indexes[k]
-            in_memory = index.path is None
-            ref = (row[0], None if in_memory else str(index.path), path, str(index.root),
-                   index.result(path) if in_memory else None)
-            changed.append(Candidate(*row[:6], ref))
-    accepted = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {t} AS b WHERE b.run_id = s.run_id AND b.status = 'ok')"
-                        for t in [f"idx{n}.bundles" if _attached(ix, n) else f"temp.mem{n}"
-                                  for n, ix in enumerate(indexes)])
-    gone = [r for (r,) in db.execute(f"SELECT run_id FROM main.shown AS s WHERE 1 {accepted} "
-                                     "AND NOT EXISTS (SELECT 1 FROM temp.extra AS e WHERE e.run_id = s.run_id)")]
+            return Candidate(*row[:6], (row[0], None, None, None, result),
+                             json.dumps(slim(result), separators=(",", ":")))
+        index = indexes[k]
+        in_memory = index.path is None
+        return Candidate(*row[:6], (row[0], None if in_memory else str(index.path), path, str(index.root),
+                                    index.result(path) if in_memory else None))
+
+    if since is None:  # everything compared, set-wise
+        changed = [candidate(row) for row in db.execute(
+            f"SELECT u.run_id, u.source, u.sha256, u.workload, u.system_id, u.division, u.k, u.path "
+            f"FROM ({union}) AS u LEFT JOIN main.shown AS s ON s.run_id = u.run_id "
+            "WHERE s.run_id IS NULL OR s.sha256 != u.sha256 OR s.source != u.source", params)
+            if not (row[0] in winners and winners[row[0]] != row)]
+        accepted = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {t} AS b WHERE b.run_id = s.run_id AND b.status = 'ok')"
+                            for t in tables)
+        gone = [r for (r,) in db.execute(f"SELECT run_id FROM main.shown AS s WHERE 1 {accepted} "
+                                         "AND NOT EXISTS (SELECT 1 FROM temp.extra AS e WHERE e.run_id = s.run_id)")]
+        return Diff(changed, gone, rejected, sorted(workloads))
+    # only the run ids the indexes wrote or dropped since the last build (their `stamped` generation), and the
+    # submissions' results of now and of last time, are looked at again
+    again = {r for (r,) in db.execute("SELECT run_id FROM temp.extra")} | set(since_extra)
+    for number, table in enumerate(tables):
+        for sql in (f"SELECT run_id FROM {table} WHERE stamped > ? AND run_id IS NOT NULL",
+                    f"SELECT run_id FROM idx{number}.removed WHERE stamped > ? AND run_id IS NOT NULL"):
+            again |= {r for (r,) in db.execute(sql, (since[number],))}
+    changed, gone = [], []
+    for chunk in chunks(sorted(again), 400):
+        marks = ",".join("?" * len(chunk))
+        providers: dict[str, tuple] = {}
+        for row in sorted(db.execute(f"SELECT {_COLUMNS} FROM ({union}) WHERE run_id IN ({marks})",
+                                     [*params, *chunk]).fetchall(), key=lambda r: (r[6], r[7])):
+            providers.setdefault(row[0], row)
+        shown = {r[0]: r[1:] for r in db.execute(
+            f"SELECT run_id, source, sha256 FROM main.shown WHERE run_id IN ({marks})", chunk)}
+        for run_id in chunk:
+            row = providers.get(run_id)
+            if row is None:
+                if run_id in shown:
+                    gone.append(run_id)
+            elif shown.get(run_id) != (row[1], row[2]):
+                changed.append(candidate(row))
     return Diff(changed, gone, rejected, sorted(workloads))
 
 
@@ -194,12 +221,13 @@ def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict],
         state = SiteState(out, full, attach)
         notes += state.notes
         try:
-            diff = _diff(state.conn, indexes, extra)
+            diff = _diff(state.conn, indexes, extra, *_since(state, indexes))
             if not state.fresh and state.get("nav") != json.dumps(diff.nav):  # every page's menu changes
                 state.abandon()
                 state = SiteState(out, True, attach)
                 diff = _diff(state.conn, indexes, extra)
             report = _Builder(out, state, indexes, diff.nav).run(diff, history)
+            _remember_since(state, indexes, extra)
             (out / SITE_MARKER).write_text("built by tinybench\n")
             state.commit()
         except BaseException:
@@ -210,6 +238,33 @@ def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict],
             index.close()
     report.notes, report.checked = notes, checked
     return report
+
+
+def _since(state: SiteState, indexes: list[ResultIndex]) -> tuple[list[int] | None, tuple[str, ...]]:
+    """The generations of each index the last build saw, or None (compare everything) when it saw other roots, or
+    none, or an index is in memory."""
+    seen = json.loads(state.get("since") or "null")
+    roots = [str(index.path) for index in indexes]
+    if state.fresh or not seen or seen["roots"] != roots or not all(_attached(ix, n) for n, ix in enumerate(indexes)):
+        return None, ()
+    if not all(seen["generations"]):
+        return None, ()
+    return seen["generations"], tuple(seen["extra"])
+
+
+def _remember_since(state: SiteState, indexes: list[ResultIndex], extra: list[dict]) -> None:
+    """One generation less than the newest: a sync still writing that generation in another process is seen
+    again next time (a superset is harmless: unchanged runs compare equal)."""
+    generations = []
+    for number, index in enumerate(indexes):
+        if not _attached(index, number):
+            generations.append(0)
+            continue
+        (newest,) = state.conn.execute(f"SELECT max(coalesce((SELECT max(stamped) FROM idx{number}.bundles), 0), "
+                                       f"coalesce((SELECT max(stamped) FROM idx{number}.removed), 0))").fetchone()
+        generations.append(max(newest - 1, 0))
+    state.put("since", json.dumps({"roots": [str(index.path) for index in indexes], "generations": generations,
+                                   "extra": sorted(r["run_id"] for r in extra)}))
 
 
 class _Builder:

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -26,9 +27,6 @@ from tinybench import __version__
 
 STATE_NAME = ".tinybench-site.sqlite"
 FORMAT = "2"
-SITE_MODULES = ("site.py", "site_pages.py", "site_state.py", "leaderboard.py", "history.py", "run_view.py",
-                "html_fragments.py", "svg_charts.py", "formatting.py")
-
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shown(
@@ -46,16 +44,17 @@ CREATE TABLE IF NOT EXISTS systems(system_id TEXT PRIMARY KEY, info TEXT NOT NUL
 """
 
 
+@lru_cache(maxsize=1)
 def site_fingerprint() -> str:
-    """tinybench's version and the source of the templates and page code: pages made by others are stale."""
+    """tinybench's version and the source of every reports module, template and asset: pages made by other code
+    are stale (a module added beside site.py, such as a new kind of page, is covered without listing it)."""
     digest = hashlib.sha256(f"{FORMAT}|{__version__}".encode())
     package = resources.files("tinybench.reports")
-    names = [f"templates/{t.name}" for t in package.joinpath("templates").iterdir()] + list(SITE_MODULES)
-    names += [f"static/{t.name}" for t in package.joinpath("static").iterdir()]
+    names = [t.name for t in package.iterdir() if t.name.endswith(".py")]
+    names += [f"{folder}/{t.name}" for folder in ("templates", "static") for t in package.joinpath(folder).iterdir()]
     for name in sorted(names):
-        item = package.joinpath(*name.split("/"))
         with contextlib.suppress(OSError):
-            digest.update(name.encode() + b"\0" + item.read_bytes())
+            digest.update(name.encode() + b"\0" + package.joinpath(*name.split("/")).read_bytes())
     return digest.hexdigest()
 
 

@@ -60,8 +60,9 @@ def test_bad_bundles_are_listed_and_the_build_goes_on(closed_submission, run_iso
     (submissions / "broken.tar.gz").write_bytes(b"\x1f\x8b not really gzip")
     (submissions / "evil.zip").write_bytes(b"PK\x05\x06" + bytes(18))
     out = tmp_path / "site"
+    index = [results / f".tinybench-index.sqlite{suffix}" for suffix in ("", "-wal", "-shm")]  # the results index
     result = run_isolated(cli("report", "build", "--results", str(results), "--submissions", str(submissions),
-                              "--out", str(out)), writable=(out,))
+                              "--out", str(out)), writable=(out, *index))
     assert result.returncode == 0, result.stderr
     index = (out / "index.html").read_text()
     for reason in ("workload/id", "run_id", "latency_median/value: 'fast' is not of type 'number'",
