@@ -71,3 +71,38 @@ def test_a_runaway_query_is_stopped(results):
     done = tb("report", "query", "--results", str(results), "--timeout", "0.5", "--no-sync",
               "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
     assert done.returncode == 2 and "stopped after 0.5 s" in done.stderr
+
+
+def test_the_export_snapshot_follows_additions_changes_and_removals(tmp_path):
+    """The Parquet snapshot beside the index is a cache: after each change the table equals one made without it."""
+    import shutil
+
+    from tinybench.reports.results_store import SNAPSHOT
+
+    seed = real_bundle(tmp_path / "seed")
+    results = tmp_path / "results"
+    for i in range(4):
+        copy_bundle(seed, results, i)
+
+    def both():
+        cached = frame_from_index([results]).frame
+        (results / SNAPSHOT).unlink()
+        fresh = frame_from_index([results]).frame
+        assert cached.equals(fresh) and cached.dtypes.to_dict() == fresh.dtypes.to_dict()
+        return cached
+
+    first = frame_from_index([results]).frame
+    assert (results / SNAPSHOT).is_file() and len(first) == 8
+    copy_bundle(seed, results, 4)
+    assert len(both()) == 10
+    frame_from_index([results])  # a snapshot again
+    folder = sorted(p for p in results.iterdir() if p.is_dir())[0]
+    result = json.loads((folder / "result.json").read_text())
+    result["target"]["system"]["name"] = "Renamed board"
+    (folder / "result.json").write_text(json.dumps(result))
+    assert "Renamed board" in set(both()["system"])
+    frame_from_index([results])
+    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir())[1])
+    assert len(both()) == 8
+    (results / SNAPSHOT).write_bytes(b"not parquet")
+    assert len(frame_from_index([results]).frame) == 8  # an unreadable snapshot is made again
