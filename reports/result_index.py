@@ -208,6 +208,15 @@ def _stamp(entries: list[os.DirEntry]) -> str:
     return hashlib.blake2b("\n".join(sorted(parts)).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
+def _folder_stamp(folder: Path) -> str | None:
+    """inode, mtime_ns and ctime_ns of a folder: they change when an entry is added, removed or renamed in it."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return None
+    return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
 def stamp_of(folder: Path) -> str:
     """The stamp of one folder: what must change for its files to have changed."""
     with os.scandir(folder) as listing:
@@ -338,7 +347,7 @@ class ResultIndex:
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(_TABLES)
         wanted = {"format": FORMAT, "code": code_fingerprint()}
-        found = dict(conn.execute("SELECT key, value FROM meta"))
+        found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
         if found != wanted:
             with self._write(conn):
                 if found:
@@ -346,6 +355,7 @@ class ResultIndex:
                 conn.execute("DELETE FROM bundles")
                 conn.execute("DELETE FROM results")
                 conn.execute("DELETE FROM payloads")
+                conn.execute("DELETE FROM removed")
                 conn.execute("DELETE FROM meta")
                 conn.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
         conn.execute("SELECT count(*) FROM bundles").fetchone()
@@ -409,26 +419,34 @@ class ResultIndex:
 
     def _sync(self, progress: Callable[[int, int], None] | None, thorough: bool) -> SyncReport:
         report = SyncReport()
-        known = dict(self.conn.execute("SELECT path, ino FROM bundles"))
-        listing = list_bundles(self.root, known)
-        report.bundles = len(listing.known) + len(listing.fresh)
-        removed = [p for p in known if p not in listing.known and p not in listing.fresh]
+        root_stamp = _folder_stamp(self.root)
+        flat = not thorough and root_stamp is not None and self._meta("root") == root_stamp
+        if flat:  # the results folder's own entries are as last time and every bundle sits directly in it
+            listing, removed = None, []
+            (report.bundles,) = self.conn.execute("SELECT count(*) FROM bundles").fetchone()
+        else:
+            known = dict(self.conn.execute("SELECT path, ino FROM bundles"))
+            listing = list_bundles(self.root, known)
+            report.bundles = len(listing.known) + len(listing.fresh)
+            removed = [p for p in known if p not in listing.known and p not in listing.fresh]
         (count,) = self.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
                                      "coalesce((SELECT max(stamped) FROM removed), 0)) + 1").fetchone()
-        stamps = dict(listing.fresh)
+        stamps = dict(listing.fresh) if listing else {}
         # the sweep: known folders whose files may have been edited in place (their inode does not change)
-        query = "SELECT path FROM bundles ORDER BY stamped, path" + ("" if thorough else f" LIMIT {SWEEP_MIN * 64}")
+        query = "SELECT path, ino FROM bundles ORDER BY stamped, path" + ("" if thorough else f" LIMIT {SWEEP_MIN * 64}")
         deadline = time.monotonic() + SWEEP_SECONDS
         swept = 0
-        for (rel,) in self.conn.execute(query).fetchall():
-            if rel not in listing.known or rel in stamps:
+        for rel, ino in self.conn.execute(query).fetchall():
+            if (listing is not None and rel not in listing.known) or rel in stamps:
                 continue
             if not thorough and swept >= SWEEP_MIN and time.monotonic() > deadline:
                 break
             folder = self.root / rel
             with contextlib.suppress(OSError):
-                stamps[rel] = (folder, listing.known[rel], stamp_of(folder))
+                stamps[rel] = (folder, ino, stamp_of(folder))
             swept += 1
+        nested = listing is not None and any("/" in p for p in [*listing.known, *listing.fresh])
+        self._remember_root(None if nested or root_stamp is None else root_stamp)
         stored = {}
         for chunk in chunks(list(stamps), 500):
             marks = ",".join("?" * len(chunk))
@@ -462,6 +480,19 @@ class ResultIndex:
         report.checked, report.removed = done, len(removed)
         report.notes = list(self.notes)
         return report
+
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _remember_root(self, stamp: str | None) -> None:
+        """The results folder's stamp, taken before it was listed (an entry added meanwhile changes it again);
+        None when bundles sit in subfolders (their folders would need stamps too: the listing is used)."""
+        if self._meta("root") != stamp:
+            with self._write(self.conn):
+                self.conn.execute("DELETE FROM meta WHERE key = 'root'")
+                if stamp is not None:
+                    self.conn.execute("INSERT INTO meta VALUES ('root', ?)", (stamp,))
 
     def _forget(self, removed: list[str], restamped: list[tuple], count: int) -> None:
         for chunk in chunks(removed, 500):

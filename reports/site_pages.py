@@ -120,6 +120,8 @@ def write_run_pages(root: Path, refs: list[RunRef], context: dict) -> dict[str, 
     global _FORKED
     import multiprocessing
 
+    if not refs:
+        return {}
     workers = min(os.cpu_count() or 1, 8)
     _FORKED = (refs, root, dict(context, standalone=False))
     try:

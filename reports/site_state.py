@@ -44,13 +44,18 @@ CREATE TABLE IF NOT EXISTS systems(system_id TEXT PRIMARY KEY, info TEXT NOT NUL
 """
 
 
+# the modules that decide what a page shows (sww_views: the sww01 pages, where present)
+SITE_MODULES = ("site.py", "site_pages.py", "site_state.py", "leaderboard.py", "history.py", "run_view.py",
+                "html_fragments.py", "svg_charts.py", "formatting.py", "results_store.py", "result_index.py",
+                "sww_views.py")
+
+
 @lru_cache(maxsize=1)
 def site_fingerprint() -> str:
-    """tinybench's version and the source of every reports module, template and asset: pages made by other code
-    are stale (a module added beside site.py, such as a new kind of page, is covered without listing it)."""
+    """tinybench's version and the source of the page code, templates and assets: pages made by others are stale."""
     digest = hashlib.sha256(f"{FORMAT}|{__version__}".encode())
     package = resources.files("tinybench.reports")
-    names = [t.name for t in package.iterdir() if t.name.endswith(".py")]
+    names = list(SITE_MODULES)
     names += [f"{folder}/{t.name}" for folder in ("templates", "static") for t in package.joinpath(folder).iterdir()]
     for name in sorted(names):
         with contextlib.suppress(OSError):
