@@ -29,7 +29,7 @@ def report_build(results_dirs: tuple[Path, ...], submissions_dir: Path | None, o
     """Build the leaderboard site: a page per workload, system and run, history, and a comparison view.
 
     Incremental: only new or changed bundles are checked (their figures recomputed from their raw files;
-    the verdicts are cached in each results folder's .tinybench-index.sqlite), and only the pages that
+    the verdicts are cached in each results folder's .tinybench-index/), and only the pages that
     show them are rendered again. Static files only: open out/index.html, or serve the folder anywhere.
     """
     from tinybench.reports.safe_text import for_terminal

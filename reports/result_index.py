@@ -1,6 +1,6 @@
 """The results index: a SQLite cache of checked bundles beside them, so builds read only what changed.
 
-`<results>/.tinybench-index.sqlite` holds, per bundle folder (its path relative to the results
+`<results>/.tinybench-index/index.sqlite` holds, per bundle folder (its path relative to the results
 folder): a *stamp* (name, type, size, mtime_ns and ctime_ns of each top-level entry), the SHA-256
 of its files (names, sizes and bytes), and the verdict of the full check — schema validation and
 every figure recomputed from the raw files (:mod:`local_bundles`) — either the verified result
@@ -58,7 +58,8 @@ from pathlib import Path
 from tinybench.bundle import PARTIAL_PREFIX, RESULT_FILE
 from tinybench.reports.results_store import COLUMNS, read_bundle, rows_of, system_id
 
-INDEX_NAME = ".tinybench-index.sqlite"
+INDEX_DIR = ".tinybench-index"  # its own folder: the WAL and caches written beside it leave the results folder as it was
+INDEX_NAME = f"{INDEX_DIR}/index.sqlite"  # relative to the results folder
 FORMAT = "3"  # the table layout; a different one is rebuilt
 SWEEP_SECONDS, SWEEP_MIN = 0.1, 64  # each sync re-stamps the longest-unstamped bundles for this long (at least this many)
 BUSY_TIMEOUT_MS = 60_000
@@ -362,9 +363,11 @@ class ResultIndex:
         return conn
 
     def _open(self) -> sqlite3.Connection:
-        if self.path is not None and not os.access(self.path.parent, os.W_OK):
-            self.notes.append(f"{self.path.parent} is not writable: the index is kept in memory for this build")
+        if self.path is not None and not os.access(self.root, os.W_OK) and not self.path.parent.is_dir():
+            self.notes.append(f"{self.root} is not writable: the index is kept in memory for this build")
             self.path = None
+        if self.path is not None:
+            self.path.parent.mkdir(exist_ok=True)
         try:
             return self._connect()
         except sqlite3.DatabaseError as exc:
@@ -376,7 +379,7 @@ class ResultIndex:
         with contextlib.suppress(Exception):
             self.conn.close()
         assert self.path is not None
-        with open(self.path.with_name(INDEX_NAME + ".lock"), "a+") as lock:
+        with open(self.path.with_name("index.lock"), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 try:  # another process may have rebuilt it meanwhile

@@ -161,7 +161,7 @@ class IndexedFrame:
     notes: list[str] = field(default_factory=list)  # e.g. an index that was rebuilt
 
 
-SNAPSHOT = ".tinybench-export.parquet"  # the typed table of a results folder, beside its index (a cache of it)
+SNAPSHOT = "export.parquet"  # the typed table of a results folder, beside its index (a cache of it)
 SNAPSHOT_AGAIN = 0.05  # rewrite the snapshot when more than this share of its bundles changed since
 
 

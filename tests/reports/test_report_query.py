@@ -77,7 +77,10 @@ def test_the_export_snapshot_follows_additions_changes_and_removals(tmp_path):
     """The Parquet snapshot beside the index is a cache: after each change the table equals one made without it."""
     import shutil
 
-    from tinybench.reports.results_store import SNAPSHOT
+    from tinybench.reports.results_store import SNAPSHOT as NAME
+    from tinybench.reports.result_index import INDEX_DIR
+
+    SNAPSHOT = f"{INDEX_DIR}/{NAME}"
 
     seed = real_bundle(tmp_path / "seed")
     results = tmp_path / "results"
@@ -96,13 +99,13 @@ def test_the_export_snapshot_follows_additions_changes_and_removals(tmp_path):
     copy_bundle(seed, results, 4)
     assert len(both()) == 10
     frame_from_index([results])  # a snapshot again
-    folder = sorted(p for p in results.iterdir() if p.is_dir())[0]
+    folder = sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[0]
     result = json.loads((folder / "result.json").read_text())
     result["target"]["system"]["name"] = "Renamed board"
     (folder / "result.json").write_text(json.dumps(result))
     assert "Renamed board" in set(both()["system"])
     frame_from_index([results])
-    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir())[1])
+    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[1])
     assert len(both()) == 8
     (results / SNAPSHOT).write_bytes(b"not parquet")
     assert len(frame_from_index([results]).frame) == 8  # an unreadable snapshot is made again

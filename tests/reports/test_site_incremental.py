@@ -50,7 +50,7 @@ def test_incremental_builds_equal_full_builds_after_adds_changes_and_removals(se
     assert built.checked == 1 and not built.full
     assert site_files(site) == full_copy(results, tmp_path, "full-change")
 
-    victim = sorted(p for p in results.iterdir() if p.is_dir())[0]
+    victim = sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[0]
     run_id = victim.name
     shutil.rmtree(victim)
     steps.append("remove")
@@ -103,8 +103,8 @@ def test_large_leaderboards_are_split_into_linked_pages(seed, tmp_path, monkeypa
     first = (site / "leaderboard" / "kws01.html").read_text()
     assert "Rows 1–2 of 5" in first and 'href="kws01.p3.html"' in first
     assert (site / "leaderboard" / "kws01.p3.html").read_text().count('class="pick"') == 1
-    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir())[0])
-    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir())[0])
+    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[0])
+    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[0])
     build_site([results], site)  # 3 rows: the third page goes
     assert sorted(p.name for p in (site / "leaderboard").iterdir()) == ["kws01.html", "kws01.p2.html"]
     assert site_files(site) == full_copy(results, tmp_path, "full")
