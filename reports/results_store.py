@@ -228,7 +228,8 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
         since = info["generation"]
         changed = {p for (p,) in index.conn.execute("SELECT path FROM bundles WHERE stamped > ?", (since,))}
         changed |= {p for (p,) in index.conn.execute("SELECT path FROM removed WHERE stamped > ?", (since,))}
-        kept = base[~base["path"].isin(changed)]
+        touched = base["path"].isin(changed) if changed else None
+        kept = base[~touched] if touched is not None and touched.any() else base  # additions only: no copy
         fresh = [_rows(index, f"WHERE path IN ({','.join('?' * len(c))})", c) for c in chunks(sorted(changed), 500)]
         frame = pd.concat([kept, *[f for f in fresh if len(f)]], ignore_index=True) if fresh else kept
         if fresh:
