@@ -367,55 +367,8 @@ def report() -> None:
     """Results → tables and a static HTML leaderboard site."""
 
 
-@report.command("build")
-@click.option("--results", "results_dirs", multiple=True, required=True, type=click.Path(path_type=Path),
-              help="Folder of result bundles (repeatable; searched recursively).")
-@click.option("--submissions", "submissions_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of submissions (accepted ones are published beside the results).")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Site folder to (re)write.")
-def report_build(results_dirs: tuple[Path, ...], submissions_dir: Path | None, out_dir: Path) -> None:
-    """Build the leaderboard site: a page per workload, system and run, and a comparison view.
-
-    Static files only (no external assets): open out/index.html, or serve the folder anywhere.
-    """
-    from tinybench.reports.safe_text import for_terminal
-    from tinybench.reports.site import build_site
-
-    for folder in results_dirs:
-        if not folder.exists():
-            raise TinybenchError(f"results folder not found: {folder}")
-    extra, history = [], []
-    if submissions_dir is not None:
-        from tinybench.reports.submissions_feed import read_submissions
-
-        feed = read_submissions(submissions_dir)
-        extra, history = feed.results, feed.history
-        for entry in history:
-            reason = f" ({entry['problems'][0]})" if entry["problems"] else ""
-            click.echo(for_terminal(f"submission {entry['source']}: {entry['status']}{reason}"), err=True)
-    built = build_site(results_dirs, out_dir, extra_results=extra, history=history)
-    for problem in built.skipped:
-        click.echo(for_terminal(f"rejected: {problem}"), err=True)
-    click.echo(f"built {built.pages} pages from {built.bundles} results in {built.seconds:.2f} s: {built.out / 'index.html'}")
-
-
-@report.command("export")
-@click.option("--results", "results_dirs", multiple=True, required=True, type=click.Path(path_type=Path),
-              help="Folder of result bundles (repeatable).")
-@click.option("--to", "dest", required=True, type=click.Path(path_type=Path), help="FILE.csv, FILE.json or FILE.parquet")
-def report_export(results_dirs: tuple[Path, ...], dest: Path) -> None:
-    """Export every result as one row per (system, workload, mode), with units in the column names."""
-    from tinybench.reports.results_store import export, load_bundles, to_frame
-
-    loaded = load_bundles(results_dirs)
-    frame = to_frame(loaded.bundles)
-    try:
-        export(frame, dest)
-    except ValueError as exc:
-        raise TinybenchError(str(exc)) from exc
-    for problem in loaded.skipped:
-        click.echo(f"skipped: {problem}", err=True)
-    click.echo(f"wrote {len(frame)} rows from {len(loaded.bundles)} bundles to {dest}")
+from tinybench.reports.report_cli import register as _register_report  # noqa: E402 - build, export, query
+_register_report(report)
 
 
 @cli.group()

@@ -52,6 +52,15 @@ class Series:
     metrics: dict[str, list[Point]] = field(default_factory=dict)
 
     @property
+    def latency_runs(self) -> int:
+        return len(self.metrics.get("latency", []))
+
+    @property
+    def latest_latency(self) -> float | None:
+        points = self.metrics.get("latency")
+        return points[-1].value if points else None
+
+    @property
     def regressions(self) -> int:
         return sum(p.verdict in ("slower", "more energy") for points in self.metrics.values() for p in points)
 
@@ -160,23 +169,32 @@ def rows(points: list[Point]) -> Markup:
     return Markup("\n".join(out))
 
 
+def render_series(series: Series, context: dict) -> str:
+    """The page of one series (history/<slug>.html)."""
+    from tinybench.reports.site_pages import environment
+
+    charts = {metric: chart(points, f"{metric} ({unit})", f"{series.workload} {metric} on {series.system}")
+              for metric, _, _, unit in SERIES if (points := series.metrics.get(metric))}
+    tables = {metric: rows(points) for metric, points in series.metrics.items()}
+    return environment().get_template("history.html").render(
+        context, s=series, charts=charts, tables=tables, units={m: u for m, _, _, u in SERIES}, number=number,
+        threshold=DEFAULT_THRESHOLD)
+
+
+def render_index(lines: list, context: dict) -> str:
+    """history/index.html: `lines` have system, workload, slug, latency_runs, latest_latency and regressions."""
+    from tinybench.reports.site_pages import environment
+
+    return environment().get_template("history.html").render(context, index=lines, number=number,
+                                                             threshold=DEFAULT_THRESHOLD)
+
+
 def write_history(root: Path, results: list[dict], context: dict) -> int:
     """Write history/index.html and one page per series; returns the number of pages."""
-    from tinybench.reports.site import environment
-
-    env = environment()
     folder = root / "history"
     folder.mkdir(exist_ok=True)
     all_series = build_series(results)
-    page = env.get_template("history.html")
     for series in all_series:
-        charts = {metric: chart(points, f"{metric} ({unit})", f"{series.workload} {metric} on {series.system}")
-                  for metric, _, _, unit in SERIES if (points := series.metrics.get(metric))}
-        tables = {metric: rows(points) for metric, points in series.metrics.items()}
-        html = page.render(context, s=series, charts=charts, tables=tables, units={m: u for m, _, _, u in SERIES},
-                           number=number, threshold=DEFAULT_THRESHOLD)
-        (folder / f"{series.slug}.html").write_text(html, encoding="utf-8")
-    index = env.get_template("history.html").render(context, index=all_series, number=number,
-                                                    threshold=DEFAULT_THRESHOLD)
-    (folder / "index.html").write_text(index, encoding="utf-8")
+        (folder / f"{series.slug}.html").write_text(render_series(series, context), encoding="utf-8")
+    (folder / "index.html").write_text(render_index(all_series, context), encoding="utf-8")
     return len(all_series) + 1

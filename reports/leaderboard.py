@@ -1,8 +1,13 @@
-"""Leaderboard rows: one per (system, workload, division), newest measured figure of each mode."""
+"""Leaderboard rows: one per (system, workload, division), newest measured figure of each mode.
+
+Rows are ordered by latency (missing last), then system name, system and division, so the order is
+total and the same however the rows were computed; a board of more than `ROWS_PER_PAGE` rows is
+split into pages (`<workload>.html`, `<workload>.p2.html`, …) so that no page grows past ~1 MB.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
 from tinybench.reports.results_store import system_id
@@ -100,4 +105,26 @@ def leaderboard(results: list[dict], workload: str) -> list[Row]:
         if memory.get("arena_used") is not None:
             row.cells["arena"] = Cell(memory["arena_used"], number(memory["arena_used"], 6), result["run_id"])
         row.valid = bool(result.get("valid_for_submission"))
-    return sorted(rows.values(), key=lambda r: (r.cells["latency"].value is None, r.cells["latency"].value or 0))
+    return sorted(rows.values(), key=order)
+
+
+ROWS_PER_PAGE = 1000  # ≈ 1.1 kB of HTML a row: a page stays near 1 MB
+
+
+def order(row: Row) -> tuple:
+    latency = row.cells["latency"].value
+    return latency is None, latency or 0, row.system.lower(), row.system, row.system_slug, row.division
+
+
+def row_to_json(row: Row) -> dict:
+    return asdict(row)
+
+
+def row_from_json(data: dict) -> Row:
+    return Row(**dict(data, cells={k: Cell(**c) for k, c in data["cells"].items()}))
+
+
+def page_names(workload: str, rows: int, per_page: int = ROWS_PER_PAGE) -> list[str]:
+    """The page names of a board of `rows` rows: `workload`, then `workload.p2`, … (ids have no dots)."""
+    count = max(1, -(-rows // per_page))
+    return [workload] + [f"{workload}.p{i}" for i in range(2, count + 1)]

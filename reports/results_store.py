@@ -55,29 +55,36 @@ def find_bundles(roots: Iterable[Path]) -> Iterator[Path]:
                 dirnames[:] = []
 
 
-def load_bundles(roots: Iterable[Path], validate: bool = True) -> LoadReport:
-    """Parse every bundle (bounded, strict JSON); one that cannot be read, is not a tinybench result or
-    (with `validate`) departs from the schema is skipped with the reason."""
+def read_bundle(path: Path, validate: bool = True) -> tuple[dict | None, str]:
+    """One `result.json` parsed (bounded, strict JSON) and, with `validate`, checked against the schema:
+    `(result, "")`, or `(None, why)` when it cannot be used."""
     from tinybench.reports.safe_json import Refusal, load_untrusted
     from tinybench.result_schema import validation_errors
 
+    try:
+        result = load_untrusted(path)
+    except Refusal as exc:
+        return None, f"unreadable ({str(exc)[len(str(path)) + 2:]})"
+    if not isinstance(result, dict) or result.get("schema") != SCHEMA_ID:
+        return None, f"not a {SCHEMA_ID} result"
+    if validate:
+        problems = validation_errors(result)
+        if problems:
+            return None, f"does not match the result schema: {'; '.join(problems[:2])}"
+    result["_bundle"] = str(path.parent)
+    return result, ""
+
+
+def load_bundles(roots: Iterable[Path], validate: bool = True) -> LoadReport:
+    """Parse every bundle (bounded, strict JSON); one that cannot be read, is not a tinybench result or
+    (with `validate`) departs from the schema is skipped with the reason."""
     report = LoadReport()
     for path in find_bundles(roots):
-        try:
-            result = load_untrusted(path)
-        except Refusal as exc:
-            report.skipped.append(f"{path}: unreadable ({str(exc)[len(str(path)) + 2:]})")
-            continue
-        if not isinstance(result, dict) or result.get("schema") != SCHEMA_ID:
-            report.skipped.append(f"{path}: not a {SCHEMA_ID} result")
-            continue
-        if validate:
-            problems = validation_errors(result)
-            if problems:
-                report.skipped.append(f"{path}: does not match the result schema: {'; '.join(problems[:2])}")
-                continue
-        result["_bundle"] = str(path.parent)
-        report.bundles.append(result)
+        result, why = read_bundle(path, validate)
+        if result is None:
+            report.skipped.append(f"{path}: {why}")
+        else:
+            report.bundles.append(result)
     return report
 
 
@@ -134,7 +141,10 @@ def rows_of(result: dict) -> Iterator[dict]:
 
 
 def to_frame(results: Iterable[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame([row for result in results for row in rows_of(result)], columns=COLUMNS)
+    return _typed(pd.DataFrame([row for result in results for row in rows_of(result)], columns=COLUMNS))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for column in UNITS:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Float64")
     for column in BOOL:
@@ -143,6 +153,97 @@ def to_frame(results: Iterable[dict]) -> pd.DataFrame:
         frame[column] = frame[column].astype("string")
     frame.attrs["units"] = dict(UNITS)
     return frame
+
+
+@dataclass
+class IndexedFrame:
+    frame: pd.DataFrame
+    bundles: int = 0  # accepted bundles
+    skipped: list[str] = field(default_factory=list)  # "folder: why" of rejected bundles
+    notes: list[str] = field(default_factory=list)  # e.g. an index that was rebuilt
+
+
+SNAPSHOT = "export.parquet"  # the typed table of a results folder, beside its index (a cache of it)
+SNAPSHOT_AGAIN = 0.05  # rewrite the snapshot when more than this share of its bundles changed since
+
+
+def frame_from_index(roots: Iterable[Path]) -> IndexedFrame:
+    """The rows of every accepted bundle under `roots` from their results indexes (brought up to date first):
+    figures as recomputed from the raw files, rejected bundles skipped with the reason. `bundle` is the
+    bundle's current folder. Rows are ordered by bundle path, then mode."""
+    from tinybench.reports.result_index import ResultIndex
+
+    frames, out = [], IndexedFrame(pd.DataFrame())
+    for root in roots:
+        index = ResultIndex(Path(root))
+        try:
+            out.notes += index.sync().notes
+            frames.append(_root_frame(index))
+            (count,) = index.conn.execute("SELECT count(*) FROM bundles WHERE status = 'ok'").fetchone()
+            out.bundles += count
+            out.skipped += [f"{index.root / path}: {reason}" for path, reason in index.conn.execute(
+                "SELECT path, reason FROM bundles WHERE status != 'ok' ORDER BY path")]
+        finally:
+            index.close()
+    frames = [f for f in frames if len(f)]
+    frame = pd.concat(frames, ignore_index=True) if frames else _typed(pd.DataFrame(columns=COLUMNS))
+    frame.attrs["units"] = dict(UNITS)
+    return IndexedFrame(frame, out.bundles, out.skipped, out.notes)
+
+
+def _rows(index, where: str = "", params: list | tuple = ()) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
+    columns = [c for c in COLUMNS if c != "bundle"]
+    selected = ", ".join(f'"{c}"' for c in columns)
+    part = pd.DataFrame.from_records(index.conn.execute(
+        f"SELECT {selected}, path FROM results {where} ORDER BY path, rowid", params).fetchall(),
+        columns=[*columns, "path"])
+    prefix = str(index.root) + os.sep
+    part["bundle"] = (prefix + part["path"]).where(part["path"] != ".", str(index.root))
+    return _typed(part[[*COLUMNS, "path"]])
+
+
+def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
+    """One results folder's table: its Parquet snapshot (kept beside the index) with the rows of bundles written
+    or dropped since replaced from the index — a snapshot that is missing, unreadable or made for other checking
+    code or another folder is made again (a cache: deleting it costs time only)."""
+    import json
+
+    from tinybench.reports.result_index import chunks, code_fingerprint
+
+    (generation,) = index.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
+                                       "coalesce((SELECT max(stamped) FROM removed), 0))").fetchone()
+    snapshot = index.path.with_name(SNAPSHOT) if index.path is not None else None
+    stamp = {"code": code_fingerprint(), "root": str(index.root)}
+    base = None
+    if snapshot is not None and snapshot.exists():
+        try:
+            base = pd.read_parquet(snapshot)
+            info = json.loads(base.attrs.get("tinybench") or "{}") if base.attrs else {}
+            if {k: info.get(k) for k in stamp} != stamp:
+                base = None
+        except Exception:  # noqa: BLE001 - any unreadable cache is only rebuilt
+            base = None
+    if base is None:
+        frame = _rows(index)
+        since = generation
+    else:
+        since = info["generation"]
+        changed = {p for (p,) in index.conn.execute("SELECT path FROM bundles WHERE stamped > ?", (since,))}
+        changed |= {p for (p,) in index.conn.execute("SELECT path FROM removed WHERE stamped > ?", (since,))}
+        touched = base["path"].isin(changed) if changed else None
+        kept = base[~touched] if touched is not None and touched.any() else base  # additions only: no copy
+        fresh = [_rows(index, f"WHERE path IN ({','.join('?' * len(c))})", c) for c in chunks(sorted(changed), 500)]
+        frame = pd.concat([kept, *[f for f in fresh if len(f)]], ignore_index=True) if fresh else kept
+        if fresh:
+            frame = frame.sort_values("path", kind="stable", ignore_index=True)
+        if len(changed) <= SNAPSHOT_AGAIN * max(1, base["path"].nunique()):
+            since = None  # few changes: keep the snapshot as it is
+    if snapshot is not None and since is not None:
+        frame.attrs = {"tinybench": json.dumps(dict(stamp, generation=max(generation - 1, 0)))}
+        tmp = snapshot.with_name(f".{SNAPSHOT}.{os.getpid()}.tmp")
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, snapshot)
+    return frame.drop(columns="path").reset_index(drop=True)
 
 
 def export(frame: pd.DataFrame, path: Path) -> Path:

@@ -1,45 +1,50 @@
-"""`tinybench report build`: result bundles → a static HTML site (Jinja2, autoescaped).
+"""`tinybench report build`: result bundles → a static HTML site (Jinja2, autoescaped), built incrementally.
 
-Pages: `index.html`, `leaderboard/<workload>.html`, `systems.html`, `systems/<id>.html`,
-`runs/<run-id>.html`, `compare.html`, and `assets/`. Nothing is fetched from elsewhere,
-so the site works from `file://` and any static host. The site is built in a
-temporary directory next to `out` and swapped in when complete.
+Pages: `index.html`, `leaderboard/<workload>.html` (+ `.p2`, … beyond `ROWS_PER_PAGE` rows),
+`systems.html`, `systems/<id>.html`, `runs/<run-id>.html`, `history/…`, `compare.html`, and
+`assets/`. Nothing is fetched from elsewhere, so the site works from `file://` and any static host.
 
-Every bundle is validated against the strict schema and its figures recomputed from its raw
-files (:mod:`local_bundles`); a bundle that fails, a run id used twice, or a page that cannot
-be rendered is listed as rejected on the index with the reason, and the build goes on. Page
-paths come only from validated ids and are checked to stay inside the output folder.
+Every bundle is validated against the strict schema and its figures recomputed from its raw files
+(:mod:`local_bundles`), once per content: :mod:`result_index` caches the verdict beside the bundles,
+keyed by path and content hash. A bundle that fails, a run id used twice, or a run page that cannot
+be rendered is listed as rejected on the index with the reason, and the build goes on.
+
+Incremental: :mod:`site_state` remembers what the site shows; a build re-renders the run pages of
+new or changed runs, the leaderboard, history and system pages those runs appear on, and the
+site-wide pages (index, systems, compare, history index; written only if their bytes change), and
+deletes the pages of runs that are gone. `full=True` starts from an empty state and renders every
+page: the same code on the same tables, so both write the same bytes. Each page is written to a
+temporary file and renamed (a reader sees the old or the new page), run pages first and the pages
+linking to them after, removed pages last. A lock on the site folder serializes builds.
+
+Page kinds that depend on a workload's results (leaderboards) are listed in `WORKLOAD_PAGES`: a new
+one is one more entry (a function of the workload, its slim results, the context and the site).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
-import os
-import re
-import shutil
-import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
 from tinybench import __version__
 from tinybench.errors import TinybenchError
+from tinybench.reports import history as history_pages
 from tinybench.reports import svg_charts, sww_views
 from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
-from tinybench.reports.leaderboard import COLUMNS, leaderboard
-from tinybench.reports.local_bundles import verify_all
-from tinybench.reports.results_store import load_bundles, system_id
-from tinybench.reports.run_view import run_view
+from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, order, page_names, row_from_json,
+                                           row_to_json)
+from tinybench.reports.result_index import ResultIndex, chunks, slim
+from tinybench.reports.results_store import system_id
+from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, page_path, render_run,  # noqa: F401
+                                          script_json, write_page, write_run_pages)
+from tinybench.reports.site_state import SiteState
 
 SITE_MARKER = ".tinybench-site"
-PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")  # run ids and workload ids (the schema's patterns)
 FIGURES = [("latency", "latency (ms)"), ("throughput", "throughput (inf/s)"), ("energy", "energy (µJ/inf)"),
            ("power", "power (mW)"), ("accuracy", "accuracy"), ("spinup", "spin-up cold (ms)")]
 
@@ -47,205 +52,437 @@ FIGURES = [("latency", "latency (ms)"), ("throughput", "throughput (inf/s)"), ("
 @dataclass
 class SiteReport:
     out: Path
-    bundles: int
-    pages: int
+    bundles: int  # results shown
+    pages: int  # pages the site has
     seconds: float
     skipped: list[str] = field(default_factory=list)  # "source: reason" of every rejected bundle
+    rendered: int = 0  # pages (re)written by this build
+    removed: int = 0  # pages deleted by this build
+    checked: int = 0  # bundles verified by this build (new or changed content)
+    full: bool = False
+    notes: list[str] = field(default_factory=list)  # index or state rebuilt, …
 
 
-def page_path(root: Path, folder: str, name: str) -> Path:
-    """`root/folder/name.html` for a validated id, refusing anything that could leave `root`."""
-    if not PAGE_NAME.match(name):
-        raise ValueError(f"unsafe page name {name[:80]!r}")
-    path = root / folder / f"{name}.html"
-    if os.path.commonpath([os.path.realpath(path.parent), os.path.realpath(root)]) != os.path.realpath(root):
-        raise ValueError(f"page {name[:80]!r} would leave the site folder")
-    return path
+@dataclass
+class Candidate:
+    """A result the site shows: an indexed bundle or a checked submission's result."""
+
+    run_id: str
+    source: str
+    sha256: str
+    workload: str
+    system_id: str
+    division: str
+    ref: RunRef
+    summary: str | None = None  # JSON of slim(result); filled from the index for indexed bundles
 
 
-def _accept(loaded_bundles: list[dict], extra: list[dict], rejected: list[tuple[str, str]]) -> list[dict]:
-    """Verified local bundles plus extra (checked submission) results, each run id once."""
-    results: list[dict] = []
-    for bundle, verified in zip(loaded_bundles, verify_all(loaded_bundles)):
-        if verified.result is None:
-            rejected.append((bundle["_bundle"], "; ".join(verified.problems[:3])))
-        else:
-            results.append(verified.result)
-    seen: dict[str, str] = {}
-    unique = []
-    for result in results + list(extra):
+@dataclass
+class Diff:
+    """What differs between the results accepted now and what the site shows (state table `shown`)."""
+
+    changed: list[Candidate]  # new, or other content or source
+    gone: list[str]  # run ids no longer accepted
+    rejected: list[tuple[str, str]]  # (source, reason)
+    nav: list[str]  # every accepted workload
+
+
+_COLUMNS = "run_id, source, sha256, workload, system_id, division, k, path"
+
+
+MAX_ATTACHED = 8  # SQLite attaches at most 10 databases; indexes beyond these are copied into temporary tables
+
+
+def _attached(index: ResultIndex, number: int) -> bool:
+    return index.path is not None and number < MAX_ATTACHED
+
+
+def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | None = None,  # noqa: ANN001
+          since_extra: tuple[str, ...] = ()) -> Diff:
+    """Compare, in SQL (no per-result Python work: 100,000 results cost tens of ms), the accepted results —
+    every index's accepted bundles (roots in order, then by path), then submissions' results; the first of a
+    run id wins — with `shown`. Indexes on disk are attached to `db` as idx0, idx1, …; others are copied.
+    `since` (per index: the generation the last build saw) limits the comparison to what changed after it;
+    `since_extra`: the run ids submissions' results had last time."""
+    parts, params, rejected, workloads, tables = [], [], [], set(), []
+    for number, index in enumerate(indexes):
+        table = f"idx{number}.bundles"
+        if not _attached(index, number):  # one bundle (its index is in memory), or beyond SQLite's attach limit
+            table = f"temp.mem{number}"
+            db.execute(f"CREATE TEMP TABLE mem{number}(path, sha256, status, reason, run_id, workload, system_id, "
+                       "division)")
+            db.executemany(f"INSERT INTO mem{number} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(e.path, e.sha256, e.status, e.reason, e.run_id, e.workload, e.system_id, e.division)
+                            for e in index.entries()])
+        tables.append(table)
+        root = str(index.root)
+        parts.append(f"SELECT run_id, CASE WHEN path = '.' THEN ? ELSE ? || path END AS source, sha256, workload, "
+                     f"system_id, division, {number} AS k, path FROM {table} WHERE status = 'ok'")
+        params += [root, root + "/"]
+        rejected += [(root if path == "." else f"{root}/{path}", reason or "rejected") for path, reason in
+                     db.execute(f"SELECT path, reason FROM {table} WHERE status != 'ok' ORDER BY path")]
+        workloads |= {w for (w,) in db.execute(f"SELECT DISTINCT workload FROM {table} WHERE status = 'ok'")}
+    db.execute(f"CREATE TEMP TABLE extra({_COLUMNS})")
+    results = {}
+    for number, result in enumerate(extra):
+        text = json.dumps(result, sort_keys=True, separators=(",", ":"), default=str)
         source = result.get("_bundle") or result.get("origin", "submission")
-        if result["run_id"] in seen:
-            rejected.append((source, f"run id {result['run_id']} is already used by {seen[result['run_id']]}"))
-            continue
-        seen[result["run_id"]] = source
-        unique.append(result)
-    return unique
+        db.execute("INSERT INTO extra VALUES (?, ?, ?, ?, ?, ?, ?, '')", (
+            result["run_id"], source, hashlib.sha256(text.encode()).hexdigest(), result["workload"]["id"],
+            system_id(result), result["model"]["division"], 1_000_000 + number))
+        results[1_000_000 + number] = result
+        workloads.add(result["workload"]["id"])
+    union = " UNION ALL ".join(parts + [f"SELECT {_COLUMNS} FROM temp.extra"])
+    # a run id used twice: the first wins, the others are rejected (rare: resolved here in Python)
+    winners = {}
+    for row in sorted(db.execute(f"SELECT {_COLUMNS} FROM ({union}) WHERE run_id IN (SELECT run_id FROM ({union}) "
+                                 "GROUP BY run_id HAVING count(*) > 1)", params * 2).fetchall(),
+                      key=lambda r: (r[6], r[7])):
+        if row[0] in winners:
+            rejected.append((row[1], f"run id {row[0]} is already used by {winners[row[0]][1]}"))
+        else:
+            winners[row[0]] = row
+    def candidate(row: tuple) -> Candidate:
+        k, path = row[6], row[7]
+        if k >= 1_000_000:
+            result = results[k]
+            return Candidate(*row[:6], (row[0], None, None, None, result),
+                             json.dumps(slim(result), separators=(",", ":")))
+        index = indexes[k]
+        in_memory = index.path is None
+        return Candidate(*row[:6], (row[0], None if in_memory else str(index.path), path, str(index.root),
+                                    index.result(path) if in_memory else None))
 
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    env = Environment(loader=PackageLoader("tinybench.reports", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=False, lstrip_blocks=False)
-    return env
-
-
-def asset(name: str) -> str:
-    return resources.files("tinybench.reports").joinpath(f"static/{name}").read_text(encoding="utf-8")
-
-
-def script_json(data: object) -> Markup:
-    """JSON that is safe inside a <script> element (no '<', '>' or '&' can close it)."""
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
-def render_run(result: dict, standalone: bool = False) -> str:
-    """One run's page; `standalone` inlines the CSS and JS (the per-run report of `tinybench run --report`)."""
-    context = {"v": run_view(result), "root": "../", "version": __version__, "standalone": standalone,
-               "nav_workloads": []}
-    if standalone:
-        context.update(inline_css=Markup(asset("site.css")), inline_js=Markup(asset("site.js")))
-    return environment().get_template("run.html").render(context)
+    if since is None:  # everything compared, set-wise
+        changed = [candidate(row) for row in db.execute(
+            f"SELECT u.run_id, u.source, u.sha256, u.workload, u.system_id, u.division, u.k, u.path "
+            f"FROM ({union}) AS u LEFT JOIN main.shown AS s ON s.run_id = u.run_id "
+            "WHERE s.run_id IS NULL OR s.sha256 != u.sha256 OR s.source != u.source", params)
+            if not (row[0] in winners and winners[row[0]] != row)]
+        accepted = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {t} AS b WHERE b.run_id = s.run_id AND b.status = 'ok')"
+                            for t in tables)
+        gone = [r for (r,) in db.execute(f"SELECT run_id FROM main.shown AS s WHERE 1 {accepted} "
+                                         "AND NOT EXISTS (SELECT 1 FROM temp.extra AS e WHERE e.run_id = s.run_id)")]
+        return Diff(changed, gone, rejected, sorted(workloads))
+    # only the run ids the indexes wrote or dropped since the last build (their `stamped` generation), and the
+    # submissions' results of now and of last time, are looked at again
+    again = {r for (r,) in db.execute("SELECT run_id FROM temp.extra")} | set(since_extra)
+    for number, table in enumerate(tables):
+        for sql in (f"SELECT run_id FROM {table} WHERE stamped > ? AND run_id IS NOT NULL",
+                    f"SELECT run_id FROM idx{number}.removed WHERE stamped > ? AND run_id IS NOT NULL"):
+            again |= {r for (r,) in db.execute(sql, (since[number],))}
+    changed, gone = [], []
+    for chunk in chunks(sorted(again), 400):
+        marks = ",".join("?" * len(chunk))
+        providers: dict[str, tuple] = {}
+        for row in sorted(db.execute(f"SELECT {_COLUMNS} FROM ({union}) WHERE run_id IN ({marks})",
+                                     [*params, *chunk]).fetchall(), key=lambda r: (r[6], r[7])):
+            providers.setdefault(row[0], row)
+        shown = {r[0]: r[1:] for r in db.execute(
+            f"SELECT run_id, source, sha256 FROM main.shown WHERE run_id IN ({marks})", chunk)}
+        for run_id in chunk:
+            row = providers.get(run_id)
+            if row is None:
+                if run_id in shown:
+                    gone.append(run_id)
+            elif shown.get(run_id) != (row[1], row[2]):
+                changed.append(candidate(row))
+    return Diff(changed, gone, rejected, sorted(workloads))
 
 
 def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | None = None,
-               history: list[dict] | None = None) -> SiteReport:
+               history: list[dict] | None = None, full: bool = False) -> SiteReport:
+    """Bring the site in `out` up to date with the bundles under `roots` (and checked submissions' results).
+    `full`: every bundle's stamp compared (not only the sweep's) and every page rendered again."""
     started = time.perf_counter()
-    loaded = load_bundles(roots)
-    rejected = [tuple(s.split(": ", 1)) if ": " in s else (s, "unreadable") for s in loaded.skipped]
-    results = _accept(loaded.bundles, extra_results or [], rejected)
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / SITE_MARKER).exists():
         raise TinybenchError(f"{out} exists and is not a tinybench site", hint="choose an empty or new --out folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        pages = _write_site(staging, results, rejected, history or [])
-        (staging / SITE_MARKER).write_text("built by tinybench\n")
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return SiteReport(out, len(results), pages, time.perf_counter() - started, [f"{a}: {b}" for a, b in rejected])
-
-
-def _swap(staging: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(staging, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, out)
-
-
-def _write_site(root: Path, results: list[dict], rejected: list[tuple[str, str]], history: list[dict]) -> int:
-    env = environment()
-    (root / "assets").mkdir()
-    (root / "assets" / "site.css").write_text(asset("site.css"), encoding="utf-8")
-    (root / "assets" / "site.js").write_text(asset("site.js"), encoding="utf-8")
-    for folder in ("leaderboard", "systems", "runs"):
-        (root / folder).mkdir()
-    workloads = _workloads(results)
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    common = {"version": __version__, "nav_workloads": [w["id"] for w in workloads], "generated": generated}
-    pages = 0
-
-    sub = dict(common, root="../", standalone=False)
-    failed = _write_run_pages(root / "runs", results, sub)
-    if failed:
-        rejected += [(run_id, f"its page cannot be rendered: {why}") for run_id, why in failed.items()]
-        results = [r for r in results if r["run_id"] not in failed]
-    pages += len(results)
-    workloads = _workloads(results)
-    common["nav_workloads"] = [w["id"] for w in workloads]
-    sub = dict(common, root="../", standalone=False)
-
-    boards = {}
-    board_template = env.get_template("leaderboard.html")
-    for workload in workloads:
-        if workload["id"] == sww_views.WORKLOAD:  # sww01: its own columns (detections, duty cycle, power)
-            rows = boards[workload["id"]] = sww_views.leaderboard(results)
-            html = sww_views.render_board(env, sub, workload, rows)
-            page_path(root, "leaderboard", workload["id"]).write_text(html, encoding="utf-8")
-            pages += 1
-            continue
-        rows = leaderboard(results, workload["id"])
-        boards[workload["id"]] = rows
-        points = [(r.cells["latency"].value, r.cells["accuracy"].value, r.system) for r in rows
-                  if r.cells["latency"].value is not None and r.cells["accuracy"].value is not None]
-        target = workload.get("quality_target", {}).get("minimum")
-        scatter = svg_charts.scatter(points, "latency (ms)", workload.get("metric", "accuracy"),
-                                     f"{workload['id']}: accuracy vs latency", target) if points else ""
-        quality = workload.get("quality_target", {})
-        html = board_template.render(sub, workload=workload, rows=rows, columns=COLUMNS, scatter=scatter,
-                                     quality=f"{quality.get('metric', '')} ≥ {quality.get('minimum', '')}")
-        page_path(root, "leaderboard", workload["id"]).write_text(html, encoding="utf-8")
-        pages += 1
-
-    from tinybench.reports.history import write_history  # history/: one page per (system, workload)
-
-    pages += write_history(root, results, sub)
-    systems = _systems(results)
-    system_template = env.get_template("system.html")
-    for system in systems:
-        page_path(root, "systems", system["slug"]).write_text(system_template.render(sub, s=system), encoding="utf-8")
-        pages += 1
-    top = dict(common, root="", standalone=False)
-    (root / "systems.html").write_text(env.get_template("systems.html").render(top, systems=systems),
-                                       encoding="utf-8")
-    (root / "compare.html").write_text(env.get_template("compare.html").render(
-        top, data_json=script_json(_compare_data(boards, systems))), encoding="utf-8")
-    summary = [dict(w, systems=len(boards[w["id"]]), best_latency=_best(boards[w["id"]], "latency"),
-                    best_energy=_best(boards[w["id"]], "energy")) for w in workloads]
-    (root / "index.html").write_text(env.get_template("index.html").render(
-        top, workloads=summary, n_results=len(results), n_systems=len(systems), rejected=rejected, history=history),
-        encoding="utf-8")
-    return pages + 3
-
-
-_FORKED: tuple[list[dict], Path, dict] | None = None  # what forked workers render from
-
-
-def _render_runs(bounds: tuple[int, int]) -> dict[str, str]:
-    """Render runs[bounds]; returns run id → why, for the pages that could not be rendered."""
-    results, folder, context = _FORKED
-    template = environment().get_template("run.html")
-    failed = {}
-    for result in results[bounds[0]:bounds[1]]:
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / f"{SITE_MARKER}.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            html = template.render(context, v=run_view(result))
-            page_path(folder.parent, folder.name, result["run_id"]).write_text(html, encoding="utf-8")
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError) as exc:
-            failed[result["run_id"]] = f"{type(exc).__name__}: {str(exc)[:200]}"
-    return failed
+            report = _build(list(roots), out, extra_results or [], history or [], full)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    report.seconds = time.perf_counter() - started
+    return report
 
 
-def _write_run_pages(folder: Path, results: list[dict], context: dict) -> dict[str, str]:
-    """One page per run, rendered by as many forked processes as there are cores (run pages are independent);
-    returns the run ids whose page failed, with the reason."""
-    global _FORKED
-    import multiprocessing
-
-    workers = min(os.cpu_count() or 1, 8)
-    _FORKED = (results, folder, context)
+def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict], full: bool) -> SiteReport:
+    notes, checked = [], 0
+    indexes = [ResultIndex(Path(root)) for root in roots]
     try:
-        if workers < 2 or len(results) < 200 or "fork" not in multiprocessing.get_all_start_methods():
-            return _render_runs((0, len(results)))
-        step = -(-len(results) // (workers * 4))
-        chunks = [(i, min(i + step, len(results))) for i in range(0, len(results), step)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return {k: v for part in pool.map(_render_runs, chunks) for k, v in part.items()}
+        for index in indexes:
+            synced = index.sync(thorough=full)
+            notes += synced.notes
+            checked += synced.checked
+        attach = [(f"idx{n}", str(index.path)) for n, index in enumerate(indexes) if _attached(index, n)]
+        state = SiteState(out, full, attach)
+        notes += state.notes
+        try:
+            diff = _diff(state.conn, indexes, extra, *_since(state, indexes))
+            if not state.fresh and state.get("nav") != json.dumps(diff.nav):  # every page's menu changes
+                state.abandon()
+                state = SiteState(out, True, attach)
+                diff = _diff(state.conn, indexes, extra)
+            report = _Builder(out, state, indexes, diff.nav).run(diff, history)
+            _remember_since(state, indexes, extra)
+            (out / SITE_MARKER).write_text("built by tinybench\n")
+            state.commit()
+        except BaseException:
+            state.abandon()
+            raise
     finally:
-        _FORKED = None
+        for index in indexes:
+            index.close()
+    report.notes, report.checked = notes, checked
+    return report
 
 
-def _workloads(results: list[dict]) -> list[dict]:
-    seen: dict[str, dict] = {}
-    for result in results:
-        seen.setdefault(result["workload"]["id"], result["workload"])
-    return [seen[k] for k in sorted(seen)]
+def _since(state: SiteState, indexes: list[ResultIndex]) -> tuple[list[int] | None, tuple[str, ...]]:
+    """The generations of each index the last build saw, or None (compare everything) when it saw other roots, or
+    none, or an index is in memory."""
+    seen = json.loads(state.get("since") or "null")
+    roots = [str(index.path) for index in indexes]
+    if state.fresh or not seen or seen["roots"] != roots or not all(_attached(ix, n) for n, ix in enumerate(indexes)):
+        return None, ()
+    if not all(seen["generations"]):
+        return None, ()
+    return seen["generations"], tuple(seen["extra"])
+
+
+def _remember_since(state: SiteState, indexes: list[ResultIndex], extra: list[dict]) -> None:
+    """One generation less than the newest: a sync still writing that generation in another process is seen
+    again next time (a superset is harmless: unchanged runs compare equal)."""
+    generations = []
+    for number, index in enumerate(indexes):
+        if not _attached(index, number):
+            generations.append(0)
+            continue
+        (newest,) = state.conn.execute(f"SELECT max(coalesce((SELECT max(stamped) FROM idx{number}.bundles), 0), "
+                                       f"coalesce((SELECT max(stamped) FROM idx{number}.removed), 0))").fetchone()
+        generations.append(max(newest - 1, 0))
+    state.put("since", json.dumps({"roots": [str(index.path) for index in indexes], "generations": generations,
+                                   "extra": sorted(r["run_id"] for r in extra)}))
+
+
+class _Builder:
+    def __init__(self, out: Path, state: SiteState, indexes: list[ResultIndex], nav: list[str]) -> None:
+        self.out, self.state, self.db, self.indexes = out, state, state.conn, indexes
+        self.common = {"version": __version__, "nav_workloads": nav, "generated": ""}
+        self.sub = dict(self.common, root="../", standalone=False)
+        self.rendered = self.removed = 0
+
+    def write(self, path: Path, html: str, only_if_changed: bool = False) -> None:
+        self.rendered += write_page(path, html, only_if_changed)
+
+    def delete(self, path: Path) -> None:
+        if path.exists():
+            path.unlink()
+            self.removed += 1
+
+    def run(self, diff: Diff, history: list[dict]) -> SiteReport:
+        self.state.put("nav", json.dumps(self.common["nav_workloads"]))
+        changed, gone = diff.changed, diff.gone
+        old = {}
+        for chunk in chunks([c.run_id for c in changed] + gone, 500):
+            old.update((r[0], r[1:]) for r in self.db.execute(
+                f"SELECT run_id, workload, system_id, division FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
+                chunk))
+        groups = set(old.values()) | {(c.workload, c.system_id, c.division) for c in changed}
+        if self.state.fresh:
+            self._assets()
+        failed = write_run_pages(self.out, [c.ref for c in changed], self.sub)
+        self.rendered += len(changed) - len(failed)
+        self._remember(changed, failed)
+        self.db.executemany("DELETE FROM shown WHERE run_id = ?", [(r,) for r in gone])
+        self.db.executemany("DELETE FROM summaries WHERE run_id = ?", [(r,) for r in gone])
+        workloads = sorted({g[0] for g in groups})
+        for system in sorted({g[1] for g in groups}):
+            self._system(system)
+        for system, workload in sorted({(g[1], g[0]) for g in groups}):
+            self._series(system, workload)
+        for workload in workloads:
+            for group in sorted(g for g in groups if g[0] == workload):
+                self._board_row(*group)
+            for render in WORKLOAD_PAGES:
+                render(self, workload)
+        rejected = diff.rejected + [(f"{source} ({run_id})", f"its page cannot be rendered: {why}") for run_id, source, why in
+                     self.db.execute("SELECT run_id, source, reason FROM shown WHERE status = 'failed' ORDER BY run_id")]
+        self._site_pages(rejected, history)
+        for run_id in gone:
+            self.delete(page_path(self.out, "runs", run_id))
+        if self.state.fresh:
+            self._delete_strays()
+        (shown,) = self.db.execute("SELECT count(*) FROM shown WHERE status = 'ok'").fetchone()
+        (systems,) = self.db.execute("SELECT count(*) FROM systems").fetchone()
+        (series,) = self.db.execute("SELECT count(*) FROM series").fetchone()
+        boards = sum(len(page_names(w, n, ROWS_PER_PAGE)) for w, n in self.db.execute(
+            "SELECT workload, count(*) FROM boards GROUP BY workload"))
+        pages = shown + systems + series + boards + 4  # + index, systems, compare, history index
+        return SiteReport(self.out, shown, pages, 0.0, [f"{a}: {b}" for a, b in rejected], self.rendered,
+                          self.removed, full=self.state.fresh)
+
+    def _assets(self) -> None:
+        for name in ("site.css", "site.js"):
+            self.write(self.out / "assets" / name, asset(name), only_if_changed=True)
+
+    def _remember(self, changed: list[Candidate], failed: dict[str, str]) -> None:
+        """Record the changed runs in `shown`, with their slim summaries (from the index, or made here)."""
+        by_index: dict[str, list[Candidate]] = {}
+        for c in changed:
+            if c.summary is None:
+                by_index.setdefault(c.ref[1] or c.ref[3], []).append(c)
+        for index in self.indexes:
+            key = str(index.path) if index.path is not None else str(index.root)
+            wanted = by_index.get(key, [])
+            found = index.summaries([c.ref[2] for c in wanted])
+            for c in wanted:
+                c.summary = found[c.ref[2]]
+        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok", failed.get(c.run_id),
+             c.workload, c.system_id, c.division, json.loads(c.summary).get("created_utc", "")) for c in changed])
+        self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", [(c.run_id, c.summary) for c in changed])
+
+    def summaries(self, where: str, params: tuple) -> list[dict]:
+        """Slim results of the shown runs matching `where`, oldest first (ties by run id)."""
+        return [json.loads(s) for (s,) in self.db.execute(
+            "SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
+            f"WHERE s.status = 'ok' AND {where} ORDER BY s.created_utc, s.run_id", params)]
+
+    def _board_row(self, workload: str, system: str, division: str) -> None:
+        summaries = self.summaries("workload = ? AND system_id = ? AND division = ?", (workload, system, division))
+        rows = (sww_views.leaderboard(summaries) if workload == sww_views.WORKLOAD  # its own columns
+                else leaderboard(summaries, workload))
+        self.db.execute("DELETE FROM boards WHERE workload = ? AND system_id = ? AND division = ?",
+                        (workload, system, division))
+        if rows:
+            self.db.execute("INSERT INTO boards VALUES (?, ?, ?, ?)",
+                            (workload, system, division, json.dumps(row_to_json(rows[0]))))
+
+    def board(self, workload: str) -> list:
+        rows = [row_from_json(json.loads(r)) for (r,) in self.db.execute(
+            "SELECT row FROM boards WHERE workload = ?", (workload,))]
+        return sorted(rows, key=order)
+
+    def workload_info(self, workload: str) -> dict:
+        """The workload's description as its newest run states it (deterministic: ties by run id)."""
+        row = self.db.execute("SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
+                              "WHERE s.status = 'ok' AND s.workload = ? "
+                              "ORDER BY s.created_utc DESC, s.run_id DESC LIMIT 1", (workload,)).fetchone()
+        return json.loads(row[0])["workload"] if row else {"id": workload}
+
+    def _series(self, system: str, workload: str) -> None:
+        found = history_pages.build_series(self.summaries("system_id = ? AND workload = ?", (system, workload)))
+        path = self.out / "history" / f"{slug(f'{system}|{workload}')}.html"
+        self.db.execute("DELETE FROM series WHERE system_id = ? AND workload = ?", (system, workload))
+        if not found:
+            self.delete(path)
+            return
+        series = found[0]
+        self.write(self.out / "history" / f"{series.slug}.html", history_pages.render_series(series, self.sub))
+        info = {"system": series.system, "workload": series.workload, "slug": series.slug,
+                "latency_runs": series.latency_runs, "latest_latency": series.latest_latency,
+                "regressions": series.regressions}
+        self.db.execute("INSERT INTO series VALUES (?, ?, ?)", (system, workload, json.dumps(info)))
+
+    def _system(self, system: str) -> None:
+        found = systems_of(self.summaries("system_id = ?", (system,)))
+        self.db.execute("DELETE FROM systems WHERE system_id = ?", (system,))
+        if not found:
+            self.delete(page_path(self.out, "systems", slug(system)))
+            return
+        s = found[0]
+        self.write(page_path(self.out, "systems", s["slug"]), environment().get_template("system.html").render(
+            self.sub, s=s))
+        info = {k: s[k] for k in ("slug", "name", "target", "processor", "runtime")}
+        self.db.execute("INSERT INTO systems VALUES (?, ?)", (system, json.dumps(dict(info, runs=len(s["runs"])))))
+
+    def _site_pages(self, rejected: list[tuple[str, str]], history: list[dict]) -> None:
+        """index, systems, compare and history index: written when their bytes change."""
+        env = environment()
+        top = dict(self.common, root="", standalone=False)
+        systems = sorted((json.loads(i) for (i,) in self.db.execute("SELECT info FROM systems")),
+                         key=lambda s: (s["name"].lower(), s["name"], s["slug"]))
+        listed = [dict(s, runs=range(s["runs"])) for s in systems]  # the template counts runs
+        self.write(self.out / "systems.html", env.get_template("systems.html").render(top, systems=listed), True)
+        boards = {w: self.board(w) for w in self.common["nav_workloads"]}
+        self.write(self.out / "compare.html", env.get_template("compare.html").render(
+            top, data_json=script_json(compare_data(boards, systems))), True)
+        lines = sorted((json.loads(i) for (i,) in self.db.execute("SELECT info FROM series")),
+                       key=lambda s: (s["system"].lower(), s["workload"], s["system"], s["slug"]))
+        self.write(self.out / "history" / "index.html", history_pages.render_index(
+            [_Line(**line) for line in lines], self.sub), True)
+        summary = [dict(self.workload_info(w), id=w, systems=len(rows), best_latency=_best(rows, "latency"),
+                        best_energy=_best(rows, "energy")) for w, rows in boards.items()]
+        (count, newest) = self.db.execute("SELECT count(*), max(created_utc) FROM shown WHERE status = 'ok'").fetchone()
+        index = env.get_template("index.html").render(
+            dict(top, generated=f"newest result {newest}" if newest else ""), workloads=summary, n_results=count,
+            n_systems=len(systems), rejected=rejected, history=history)
+        self.write(self.out / "index.html", index, True)
+
+    def _delete_strays(self) -> None:
+        """After a full build: pages no current run, system, series or board page has (an older site's)."""
+        keep = {self.out / "index.html", self.out / "systems.html", self.out / "compare.html",
+                self.out / "history" / "index.html"}
+        keep |= {page_path(self.out, "runs", r) for (r,) in self.db.execute("SELECT run_id FROM shown")}
+        keep |= {page_path(self.out, "systems", json.loads(i)["slug"]) for (i,) in
+                 self.db.execute("SELECT info FROM systems")}
+        keep |= {self.out / "history" / f"{json.loads(i)['slug']}.html" for (i,) in
+                 self.db.execute("SELECT info FROM series")}
+        keep |= {p for p in self.out.glob("leaderboard/*.html") if p.name.split(".")[0] in self.common["nav_workloads"]}
+        for path in list(self.out.rglob("*.html")):
+            if path not in keep and not any(part.startswith(".") for part in path.relative_to(self.out).parts):
+                self.delete(path)
+
+
+@dataclass
+class _Line:
+    system: str
+    workload: str
+    slug: str
+    latency_runs: int
+    latest_latency: float | None
+    regressions: int
+
+
+def leaderboard_pages(builder: _Builder, workload: str) -> None:
+    """leaderboard/<workload>.html (and .p2, … when there are more than ROWS_PER_PAGE rows), from the stored rows."""
+    rows = builder.board(workload)
+    info = builder.workload_info(workload)
+    if workload == sww_views.WORKLOAD:  # sww01: detections, duty cycle and power (a board has one row per system)
+        if rows:
+            builder.write(page_path(builder.out, "leaderboard", workload),
+                          sww_views.render_board(environment(), builder.sub, info, rows))
+        else:
+            builder.delete(page_path(builder.out, "leaderboard", workload))
+        return
+    names = page_names(workload, len(rows), ROWS_PER_PAGE)
+    points = [(r.cells["latency"].value, r.cells["accuracy"].value, r.system) for r in rows
+              if r.cells["latency"].value is not None and r.cells["accuracy"].value is not None]
+    quality = info.get("quality_target", {})
+    scatter = svg_charts.scatter(points, "latency (ms)", info.get("metric", "accuracy"),
+                                 f"{workload}: accuracy vs latency", quality.get("minimum")) if points else ""
+    template = environment().get_template("leaderboard.html")
+    for number_, name in enumerate(names, 1):
+        part = rows[(number_ - 1) * ROWS_PER_PAGE:number_ * ROWS_PER_PAGE]
+        html = template.render(builder.sub, workload=info, rows=part, columns=COLUMNS,
+                               scatter=scatter if number_ == 1 else "",
+                               quality=f"{quality.get('metric', '')} ≥ {quality.get('minimum', '')}",
+                               pages=names, page=number_, total=len(rows),
+                               first=(number_ - 1) * ROWS_PER_PAGE + 1, last=(number_ - 1) * ROWS_PER_PAGE + len(part))
+        builder.write(page_path(builder.out, "leaderboard", name), html)
+    extra = len(names) + 1
+    while (stale := page_path(builder.out, "leaderboard", f"{workload}.p{extra}")).exists():
+        builder.delete(stale)
+        extra += 1
+    if not rows:
+        builder.delete(page_path(builder.out, "leaderboard", workload))
+
+
+# Pages made per workload from its results; one more kind is one more entry: f(builder, workload_id).
+WORKLOAD_PAGES: list[Callable[[_Builder, str], None]] = [leaderboard_pages]
 
 
 def _best(rows: list, key: str) -> str:
@@ -253,7 +490,8 @@ def _best(rows: list, key: str) -> str:
     return number(min(values)) if values else NOT_MEASURED
 
 
-def _systems(results: list[dict]) -> list[dict]:
+def systems_of(results: list[dict]) -> list[dict]:
+    """System pages' content: identity from the newest run, and every run of the system, newest first."""
     systems: dict[str, dict] = {}
     for result in sorted(results, key=lambda r: r["created_utc"], reverse=True):
         sid = system_id(result)
@@ -295,7 +533,7 @@ def _metric(modes: dict, mode: str, name: str) -> float | None:
     return block.get("metrics", {}).get(name, {}).get("value")
 
 
-def _compare_data(boards: dict, systems: list[dict]) -> dict:
+def compare_data(boards: dict, systems: list[dict]) -> dict:
     names = {s["slug"]: s["name"] for s in systems}
     by_system: dict[str, dict] = {}
     for workload, rows in boards.items():
@@ -307,5 +545,5 @@ def _compare_data(boards: dict, systems: list[dict]) -> dict:
                 cell = row.cells[key]
                 if cell.value is not None and key not in figures:
                     figures[key] = {"value": cell.value, "text": cell.text}
-    return {"systems": sorted(by_system.values(), key=lambda s: s["name"].lower()), "workloads": sorted(boards),
-            "figures": [{"key": k, "label": label} for k, label in FIGURES]}
+    return {"systems": sorted(by_system.values(), key=lambda s: (s["name"].lower(), s["slug"])),
+            "workloads": sorted(boards), "figures": [{"key": k, "label": label} for k, label in FIGURES]}

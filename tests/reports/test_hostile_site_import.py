@@ -60,8 +60,9 @@ def test_bad_bundles_are_listed_and_the_build_goes_on(closed_submission, run_iso
     (submissions / "broken.tar.gz").write_bytes(b"\x1f\x8b not really gzip")
     (submissions / "evil.zip").write_bytes(b"PK\x05\x06" + bytes(18))
     out = tmp_path / "site"
+    index = [results / ".tinybench-index"]  # the results index
     result = run_isolated(cli("report", "build", "--results", str(results), "--submissions", str(submissions),
-                              "--out", str(out)), writable=(out,))
+                              "--out", str(out)), writable=(out, *index))
     assert result.returncode == 0, result.stderr
     index = (out / "index.html").read_text()
     for reason in ("workload/id", "run_id", "latency_median/value: 'fast' is not of type 'number'",
@@ -160,7 +161,8 @@ def test_import_keeps_going_invents_nothing_and_drops_nothing(run_isolated, tmp_
     again = run_isolated(cli("import", "mlperf-tiny", str(repo), "--out", str(out)), writable=(out,))
     assert again.returncode == 0 and "imported 0 results" in again.stdout and "already imported" in again.stderr
     site = tmp_path / "site"
-    built = run_isolated(cli("report", "build", "--results", str(out), "--out", str(site)), writable=(site,))
+    index = [out / ".tinybench-index"]  # the results index
+    built = run_isolated(cli("report", "build", "--results", str(out), "--out", str(site)), writable=(site, *index))
     assert built.returncode == 0 and "rejected" not in built.stderr, built.stderr
     board = (site / "leaderboard" / "kws01.html").read_text()
     assert ">Org: Twin (C1)</a>" in board and ">Org: Twin (C2)</a>" in board

@@ -1,0 +1,123 @@
+"""What a built site shows, kept beside it (`<site>/.tinybench-site.sqlite`) so the next build is incremental.
+
+Tables: `shown` (each published run: its source, content hash, slim summary, and whether its page
+rendered), `boards` (one leaderboard row per workload × system × division, as JSON), `series`
+(one line per history series) and `systems` (one line per system page). The next build compares
+the runs it accepts with `shown` and recomputes only the rows, series and systems those runs belong
+to; every page is rendered from these tables, by the same code whether the build is full or
+incremental, which is why both write the same bytes.
+
+The state is a cache of the site, like the results index is of the bundles: a missing, corrupt or
+foreign one (another tinybench version or other templates) makes the build a full one, with a note.
+All changes of a build are one transaction, committed after its pages are written: a build that
+stops half way leaves the old state, and the next build renders those pages again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from tinybench import __version__
+
+STATE_NAME = ".tinybench-site.sqlite"
+FORMAT = "2"
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS shown(
+  run_id TEXT PRIMARY KEY, source TEXT NOT NULL, sha256 TEXT NOT NULL,
+  status TEXT NOT NULL,              -- 'ok', or 'failed' (its run page could not be rendered: reason)
+  reason TEXT, workload TEXT, system_id TEXT, division TEXT, created_utc TEXT);
+CREATE TABLE IF NOT EXISTS summaries(run_id TEXT PRIMARY KEY, summary TEXT NOT NULL);  -- apart: scans of shown stay small
+CREATE INDEX IF NOT EXISTS shown_board ON shown(workload, system_id, division);
+CREATE INDEX IF NOT EXISTS shown_system ON shown(system_id);
+CREATE INDEX IF NOT EXISTS shown_newest ON shown(workload, created_utc, run_id);
+CREATE TABLE IF NOT EXISTS boards(workload TEXT, system_id TEXT, division TEXT, row TEXT NOT NULL,
+  PRIMARY KEY (workload, system_id, division));
+CREATE TABLE IF NOT EXISTS series(system_id TEXT, workload TEXT, info TEXT NOT NULL, PRIMARY KEY (system_id, workload));
+CREATE TABLE IF NOT EXISTS systems(system_id TEXT PRIMARY KEY, info TEXT NOT NULL);
+"""
+
+
+# the modules that decide what a page shows (sww_views: the sww01 pages, where present)
+SITE_MODULES = ("site.py", "site_pages.py", "site_state.py", "leaderboard.py", "history.py", "run_view.py",
+                "html_fragments.py", "svg_charts.py", "formatting.py", "results_store.py", "result_index.py",
+                "sww_views.py")
+
+
+@lru_cache(maxsize=1)
+def site_fingerprint() -> str:
+    """tinybench's version and the source of the page code, templates and assets: pages made by others are stale."""
+    digest = hashlib.sha256(f"{FORMAT}|{__version__}".encode())
+    package = resources.files("tinybench.reports")
+    names = list(SITE_MODULES)
+    names += [f"{folder}/{t.name}" for folder in ("templates", "static") for t in package.joinpath(folder).iterdir()]
+    for name in sorted(names):
+        with contextlib.suppress(OSError):
+            digest.update(name.encode() + b"\0" + package.joinpath(*name.split("/")).read_bytes())
+    return digest.hexdigest()
+
+
+class SiteState:
+    """The state of the site in `out`. `fresh` is True when it had to start empty (a full build)."""
+
+    def __init__(self, out: Path, full: bool, attach: list[tuple[str, str]] = ()) -> None:
+        """`attach`: (alias, results index file), attached read-only (before the build's transaction)."""
+        self.path = Path(out) / STATE_NAME
+        self.attach = list(attach)
+        self.notes: list[str] = []
+        try:
+            self.conn = self._connect()
+            self.fresh = self._check(full)
+        except sqlite3.DatabaseError as exc:
+            self.notes.append(f"the site state {self.path} could not be read ({exc}); the site is rebuilt in full")
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{self.path}{suffix}")
+            self.conn = self._connect()
+            self.fresh = self._check(True)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path.resolve().as_uri(), uri=True, timeout=60, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_TABLES)
+        for alias, index in self.attach:
+            conn.execute(f"ATTACH DATABASE ? AS {alias}", (f"{Path(index).resolve().as_uri()}?mode=ro",))
+        conn.execute("BEGIN IMMEDIATE")  # one transaction per build, committed once its pages are written
+        return conn
+
+    def _check(self, full: bool) -> bool:
+        wanted = site_fingerprint()
+        found = dict(self.conn.execute("SELECT key, value FROM meta"))
+        if not full and found.get("fingerprint") == wanted:
+            self.conn.execute("SELECT count(*) FROM shown").fetchone()
+            return False
+        if found and not full:
+            self.notes.append("the site was made by another tinybench version or other templates; rebuilt in full")
+        for table in ("meta", "shown", "summaries", "boards", "series", "systems"):
+            self.conn.execute(f"DELETE FROM {table}")
+        self.conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (wanted,))
+        return True
+
+    def get(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.close()
+
+    def abandon(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("ROLLBACK")
+        self.conn.close()

@@ -1,0 +1,111 @@
+"""`report export` and the results store read the index; `report query` is read-only and bounded."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from tinybench.reports.result_index import INDEX_NAME
+from tinybench.reports.results_store import frame_from_index, load_bundles, to_frame
+
+from .conftest import tb
+from .scale_bundles import copy_bundle, real_bundle
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    seed = real_bundle(tmp_path_factory.mktemp("seed"))
+    folder = tmp_path_factory.mktemp("results")
+    for i in range(4):
+        copy_bundle(seed, folder, i)
+    forged = copy_bundle(seed, folder, 4)
+    (forged / "spinup.csv").write_text("kind,repetition\n")  # its spin-up can no longer be recomputed
+    return folder
+
+
+def test_the_frame_from_the_index_is_the_frame_of_the_verified_bundles(results):
+    table = frame_from_index([results])
+    assert table.bundles == 4 and len(table.skipped) == 1 and "copy-kws01-00004" not in set(table.frame["run_id"])
+    direct = to_frame(b for b in load_bundles([results]).bundles if b["run_id"] in set(table.frame["run_id"]))
+    assert table.frame.dtypes.to_dict() == direct.dtypes.to_dict()
+    assert table.frame.equals(direct)  # the same rows, the same values, the same nullable types
+    assert (results / INDEX_NAME).is_file()
+
+
+def test_export_lists_the_rejected_bundle_and_writes_the_others(results, tmp_path):
+    done = tb("report", "export", "--results", str(results), "--to", str(tmp_path / "t.json"))
+    assert done.returncode == 0, done.stderr
+    assert "wrote 8 rows from 4 bundles" in done.stdout and "skipped:" in done.stderr and "00004" in done.stderr
+    assert len(json.loads((tmp_path / "t.json").read_text())) == 8
+
+
+def test_query_answers_and_is_bounded(results):
+    done = tb("report", "query", "--results", str(results), "--format", "json",
+              "SELECT workload, count(*) AS n FROM results WHERE mode = 'performance' GROUP BY workload ORDER BY 1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"workload": "kws01", "n": 3}, {"workload": "vww01", "n": 1}]
+    done = tb("report", "query", "--results", str(results), "--limit", "2", "--format", "csv",
+              "SELECT run_id FROM bundles ORDER BY path")
+    assert done.stdout.count("\n") == 3 and "more than 2 rows" in done.stderr
+
+
+@pytest.mark.parametrize("sql, message", [
+    ("DELETE FROM results", "readonly"),
+    ("DROP TABLE bundles", "readonly"),
+    ("ATTACH DATABASE 'other.sqlite' AS other", "not authorized"),
+    ("PRAGMA query_only = OFF", "not authorized"),
+    ("SELEKT 1", "syntax error"),
+    ("SELECT nope FROM results", "no such column"),
+])
+def test_query_refuses_writes_and_explains_bad_sql(results, sql, message):
+    before = sqlite3.connect(results / INDEX_NAME).execute("SELECT count(*) FROM results").fetchone()
+    done = tb("report", "query", "--results", str(results), sql)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert "tables: results" in done.stderr
+    assert sqlite3.connect(results / INDEX_NAME).execute("SELECT count(*) FROM results").fetchone() == before
+
+
+def test_a_runaway_query_is_stopped(results):
+    done = tb("report", "query", "--results", str(results), "--timeout", "0.5", "--no-sync",
+              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
+    assert done.returncode == 2 and "stopped after 0.5 s" in done.stderr
+
+
+def test_the_export_snapshot_follows_additions_changes_and_removals(tmp_path):
+    """The Parquet snapshot beside the index is a cache: after each change the table equals one made without it."""
+    import shutil
+
+    from tinybench.reports.results_store import SNAPSHOT as NAME
+    from tinybench.reports.result_index import INDEX_DIR
+
+    SNAPSHOT = f"{INDEX_DIR}/{NAME}"
+
+    seed = real_bundle(tmp_path / "seed")
+    results = tmp_path / "results"
+    for i in range(4):
+        copy_bundle(seed, results, i)
+
+    def both():
+        cached = frame_from_index([results]).frame
+        (results / SNAPSHOT).unlink()
+        fresh = frame_from_index([results]).frame
+        assert cached.equals(fresh) and cached.dtypes.to_dict() == fresh.dtypes.to_dict()
+        return cached
+
+    first = frame_from_index([results]).frame
+    assert (results / SNAPSHOT).is_file() and len(first) == 8
+    copy_bundle(seed, results, 4)
+    assert len(both()) == 10
+    frame_from_index([results])  # a snapshot again
+    folder = sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[0]
+    result = json.loads((folder / "result.json").read_text())
+    result["target"]["system"]["name"] = "Renamed board"
+    (folder / "result.json").write_text(json.dumps(result))
+    assert "Renamed board" in set(both()["system"])
+    frame_from_index([results])
+    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[1])
+    assert len(both()) == 8
+    (results / SNAPSHOT).write_bytes(b"not parquet")
+    assert len(frame_from_index([results]).frame) == 8  # an unreadable snapshot is made again

@@ -1,0 +1,149 @@
+"""The incremental site: after adds, changes and removals it is byte for byte the site a full build makes,
+and it re-renders only the pages that show what changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tinybench.reports import site as site_module
+from tinybench.reports.site import build_site
+from tinybench.reports.site_state import STATE_NAME
+
+from .scale_bundles import copy_bundle, real_bundle, site_files
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory):
+    return real_bundle(tmp_path_factory.mktemp("seed"))
+
+
+def full_copy(results, tmp_path, name):
+    built = build_site([results], tmp_path / name, full=True)
+    assert built.full
+    return site_files(built.out)
+
+
+def test_incremental_builds_equal_full_builds_after_adds_changes_and_removals(seed, tmp_path):
+    results, site = tmp_path / "results", tmp_path / "site"
+    for i in range(9):
+        copy_bundle(seed, results, i)
+    first = build_site([results], site)
+    assert first.full and first.bundles == 9 and first.checked == 9
+
+    steps = []
+    added = copy_bundle(seed, results, 9)  # a new run of Board 0 on vww01 (workloads change by number // 3)
+    steps.append("add")
+    built = build_site([results], site)
+    assert built.checked == 1 and not built.full
+    # its run page, its system page, its series' history page, its leaderboard; index/systems/compare/history index
+    assert built.rendered <= 8, built.rendered
+    assert site_files(site) == full_copy(results, tmp_path, "full-add")
+
+    result = json.loads((added / "result.json").read_text())
+    result["created_utc"] = "2025-12-31T23:00:00Z"  # now the oldest run of its series
+    (added / "result.json").write_text(json.dumps(result))
+    steps.append("change")
+    built = build_site([results], site)
+    assert built.checked == 1 and not built.full
+    assert site_files(site) == full_copy(results, tmp_path, "full-change")
+
+    victim = sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[0]
+    run_id = victim.name
+    shutil.rmtree(victim)
+    steps.append("remove")
+    built = build_site([results], site)
+    assert built.removed >= 1 and not (site / "runs" / f"{run_id}.html").exists()
+    assert site_files(site) == full_copy(results, tmp_path, "full-remove")
+
+    (results / added.name / "spinup.csv").write_text("forged\n")  # now rejected: its pages go, a note says why
+    built = build_site([results], site)
+    assert any(added.name in s for s in built.skipped)
+    assert not (site / "runs" / f"{added.name}.html").exists()
+    assert site_files(site) == full_copy(results, tmp_path, "full-reject")
+
+    again = build_site([results], site)
+    assert (again.checked, again.rendered, again.removed) == (0, 0, 0)
+
+
+def test_a_new_workload_rebuilds_every_page_menu(seed, tmp_path):
+    results, site = tmp_path / "results", tmp_path / "site"
+    for i in range(3):
+        copy_bundle(seed, results, i, workloads=1)
+    build_site([results], site)
+    copy_bundle(seed, results, 3, workloads=2)  # the first vww01 run: every page's menu gains a link
+    built = build_site([results], site)
+    assert built.full
+    assert 'leaderboard/vww01.html' in (site / "runs" / sorted(p.name for p in (site / "runs").iterdir())[0]).read_text()
+    assert site_files(site) == full_copy(results, tmp_path, "full")
+
+
+def test_a_lost_or_corrupt_site_state_makes_a_full_build_with_a_note(seed, tmp_path):
+    results, site = tmp_path / "results", tmp_path / "site"
+    for i in range(4):
+        copy_bundle(seed, results, i)
+    build_site([results], site)
+    before = site_files(site)
+    (site / STATE_NAME).write_bytes(b"garbage" * 1000)
+    built = build_site([results], site)
+    assert built.full and any("rebuilt in full" in n for n in built.notes)
+    assert site_files(site) == before
+
+
+def test_large_leaderboards_are_split_into_linked_pages(seed, tmp_path, monkeypatch):
+    monkeypatch.setattr(site_module, "ROWS_PER_PAGE", 2)
+    results, site = tmp_path / "results", tmp_path / "site"
+    for i in range(5):
+        copy_bundle(seed, results, i, systems=5, workloads=1)
+    build_site([results], site)
+    pages = sorted(p.name for p in (site / "leaderboard").iterdir())
+    assert pages == ["kws01.html", "kws01.p2.html", "kws01.p3.html"]
+    first = (site / "leaderboard" / "kws01.html").read_text()
+    assert "Rows 1–2 of 5" in first and 'href="kws01.p3.html"' in first
+    assert (site / "leaderboard" / "kws01.p3.html").read_text().count('class="pick"') == 1
+    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[0])
+    shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[0])
+    build_site([results], site)  # 3 rows: the third page goes
+    assert sorted(p.name for p in (site / "leaderboard").iterdir()) == ["kws01.html", "kws01.p2.html"]
+    assert site_files(site) == full_copy(results, tmp_path, "full")
+
+
+READER = """
+import sys, time
+from pathlib import Path
+site, stop = Path(sys.argv[1]), Path(sys.argv[2])
+seen = bad = 0
+while not stop.exists():
+    for page in [site / "index.html", *sorted((site / "leaderboard").glob("*.html")), *sorted((site / "systems").glob("*.html"))]:
+        try:
+            text = page.read_text()
+        except FileNotFoundError:
+            continue
+        seen += 1
+        bad += not text.rstrip().endswith("</html>")
+print(seen, bad)
+"""
+
+
+def test_a_reader_never_sees_half_a_page_while_the_site_is_rebuilt(seed, tmp_path):
+    """A reader in another process reads pages in a loop while builds add runs: every page it reads is whole."""
+    import subprocess
+    import sys
+
+    results, site, stop = tmp_path / "results", tmp_path / "site", tmp_path / "stop"
+    for i in range(3):
+        copy_bundle(seed, results, i)
+    build_site([results], site)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(site), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        for i in range(3, 9):
+            copy_bundle(seed, results, i)
+            build_site([results], site)
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=120)
+    seen, bad = map(int, out.split())
+    assert seen > 0 and bad == 0
+    assert not [p for p in site.rglob(".*.tmp")]  # no temporary page left behind
