@@ -125,7 +125,7 @@ def test_host_runs_compare_every_metric_with_intervals(host_runs):
         assert c.method == "bootstrap" and c.low <= c.estimate <= c.high
         assert c.verdict in ("slower", "faster", "no significant difference")
     assert metrics["latency"].repetitions_a == 5 and metrics["spinup_cold"].repetitions_a == 3
-    bundle_a = next((root / "a").iterdir())
+    bundle_a = next(p for p in sorted((root / "a").iterdir()) if not p.name.startswith("."))  # not the index folder
     result = json.loads((bundle_a / "result.json").read_text())
     assert metrics["latency"].a == result["modes"]["performance"]["metrics"]["latency_median"]["value"]
     same = compare(load([root / "a"]), load([root / "a"]))
@@ -154,7 +154,7 @@ def test_exports_are_compared_by_their_figures(host_runs, tmp_path):
 @pytest.mark.slow
 def test_hostile_or_broken_bundles_are_skipped_with_the_reason(host_runs, tmp_path):
     env, root = host_runs
-    source = next((root / "a").iterdir())
+    source = next(p for p in sorted((root / "a").iterdir()) if not p.name.startswith("."))  # not the index folder
     evil = tmp_path / "evil" / source.name
     shutil.copytree(source, evil)
     result = json.loads((evil / "result.json").read_text())
