@@ -311,7 +311,7 @@ def test_tiny_inputs_cannot_take_unbounded_memory(closed_submission, run_isolate
     assert long_name.stat().st_size < 2_000_000 and pax.stat().st_size < 2_000_000
 
     def bomb(root):
-        _rle_bomb(mode_folder(root, "performance") / "performance_inferences.parquet", 10_000_000)
+        _rle_bomb(mode_folder(root, "performance") / "performance_inferences.parquet", 40_000_000)
 
     def many_rows(root):
         path = mode_folder(root, "accuracy") / "accuracy_predictions.csv"
@@ -328,7 +328,7 @@ def test_tiny_inputs_cannot_take_unbounded_memory(closed_submission, run_isolate
     found = verdicts(run_isolated, [long_name, pax, parquet_bomb, rows, deep])
     expected = {"gnu-long-name.tar.gz": "a GNU long-name record of 314572800 bytes",
                 "pax-record.tar.gz": "a PAX record of 314572800 bytes",
-                "parquet-bomb.tar.gz": "10000000 rows (limit",
+                "parquet-bomb.tar.gz": "40000000 rows (limit",
                 "csv-rows.tar.gz": "more than 200000 rows",
                 "deep-json.tar.gz": "nested 100000 levels deep"}
     for name, reason in expected.items():
