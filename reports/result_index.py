@@ -67,7 +67,11 @@ HASH_CHUNK = 1 << 20
 CHECKING_MODULES = ("reports/recompute.py", "reports/recompute_quality.py", "reports/local_bundles.py",
                     "reports/results_store.py", "reports/mlperf_import.py",
                     "reports/bounded_tables.py", "reports/safe_json.py", "reports/submission_layout.py",
-                    "schemas/result.schema.json", "result_schema.py", "statistics.py")  # under the tinybench package
+                    "schemas/result.schema.json", "result_schema.py", "statistics.py",
+                    "reports/recompute_stream.py", "reports/recompute_kitti.py", "reports/sww_bounds.py",
+                    "reports/sww_truth.py", "workloads/metrics/sww_scoring.py", "workloads/metrics/kitti_ap.py",
+                    "workloads/metrics/kitti_devkit.py", "workloads/metrics/kitti_exact.py",
+                    "workloads/metrics/kitti_rules.py", "workloads/metrics/auc.py")  # under the tinybench package
 
 _TABLES = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -144,13 +148,24 @@ class Record:
 def code_fingerprint() -> str:
     """SHA-256 of the sources that decide a bundle's verdict and figures: rows made by other code are stale."""
     digest = hashlib.sha256()
-    package = resources.files("tinybench")
     for name in CHECKING_MODULES:
         try:
-            digest.update(name.encode() + b"\0" + package.joinpath(*name.split("/")).read_bytes())
+            digest.update(name.encode() + b"\0" + _source(name))
         except OSError:
             digest.update(name.encode() + b"\0missing")
     return digest.hexdigest()
+
+
+def _source(name: str) -> bytes:
+    """A file of the package by its path under `tinybench`; `reports/…` is the `tinybench.reports` package,
+    which an editable install maps to another folder than `tinybench` itself."""
+    first, *rest = name.split("/")
+    if rest:
+        try:
+            return resources.files(f"tinybench.{first}").joinpath(*rest).read_bytes()
+        except ModuleNotFoundError:  # a plain folder inside the package (schemas/)
+            pass
+    return resources.files("tinybench").joinpath(first, *rest).read_bytes()
 
 
 @dataclass

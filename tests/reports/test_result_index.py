@@ -155,3 +155,11 @@ def test_an_edit_in_place_is_found_by_the_sweep_or_a_thorough_sync(results, monk
     assert index.sync(thorough=True).checked == 1  # report build --full compares every stamp
     assert {e.path for e in index.entries() if e.status == "rejected"} == {entries[2].path, entries[4].path}
     index.close()
+
+
+def test_the_code_fingerprint_reads_every_checking_module():
+    """A module the fingerprint cannot read would let rows made by older checking code look current."""
+    from tinybench.reports.result_index import CHECKING_MODULES, _source
+
+    for name in CHECKING_MODULES:
+        assert len(_source(name)) > 100, name
