@@ -24,6 +24,7 @@ DEFAULT_THRESHOLD = 0.02
 RATIO_METRICS = {  # metric → (title, words for costs more / costs less)
     "latency": ("latency", ("slower", "faster")),
     "latency_p50": ("median inference", ("slower", "faster")),
+    "latency_floor": ("fastest inference", ("slower", "faster")),
     "energy": ("energy per inference", ("more energy", "less energy")),
     "spinup_cold": ("cold spin-up", ("slower", "faster")),
     "spinup_warm": ("warm spin-up", ("slower", "faster")),

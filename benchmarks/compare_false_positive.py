@@ -43,7 +43,7 @@ from tinybench.rules import resolve_profile
 from tinybench.runner import RunPlan, execute
 from tinybench.targets import host as host_module
 
-METRICS = ("latency", "latency_p50")
+METRICS = ("latency", "latency_p50", "latency_floor")
 RELIABLE = 0.90
 
 

@@ -120,7 +120,7 @@ def test_host_runs_compare_every_metric_with_intervals(host_runs):
     env, root = host_runs
     report = compare(load([root / "a"]), load([root / "b"]), threshold=0.02)
     metrics = {c.metric: c for c in report.comparisons}
-    assert set(metrics) == {"latency", "latency_p50", "spinup_cold", "spinup_warm"}
+    assert set(metrics) == {"latency", "latency_p50", "latency_floor", "spinup_cold", "spinup_warm"}
     for c in metrics.values():
         assert c.method == "bootstrap" and c.low <= c.estimate <= c.high
         assert c.verdict in ("slower", "faster", "no significant difference")
@@ -175,6 +175,48 @@ def test_hostile_or_broken_bundles_are_skipped_with_the_reason(host_runs, tmp_pa
     assert direct.returncode == 0 and "latency" in direct.stdout  # a result.json stands for its bundle
     bad = cli(env, "compare", str(root / "a"), str(root / "b"), "--threshold", "lots")
     assert bad.returncode == 2 and "--threshold expects a percentage" in bad.stderr
+
+
+def _rewrite_inferences(source, dest, change):
+    """A copy of bundle `source` whose per-inference times (ns) are `change(window table)`, window by window."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shutil.copytree(source, dest)
+    result = json.loads((dest / "result.json").read_text())
+    result["run_id"] += "-edited"
+    (dest / "result.json").write_text(json.dumps(result))
+    path = dest / result["modes"]["performance"]["files"]["performance_inferences"]
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    frame["latency_ns"] = frame.groupby("window")["latency_ns"].transform(change).astype(frame["latency_ns"].dtype)
+    pq.write_table(pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False), path)
+
+
+@pytest.mark.slow
+def test_the_fastest_inference_ignores_added_noise_and_catches_a_3_percent_cost(host_runs, tmp_path):
+    """A noisy neighbour slows the slower half of every window by 20 %: the median inference moves, the
+    fastest does not. Every inference costing 3 % more moves the fastest by 3 %.
+
+    The real run's times are shifted so every window's fastest inference is 160 µs (on a busy machine
+    the real minima differ by a few %, which would make the expected verdicts depend on the load)."""
+    _, root = host_runs
+    source = next(p for p in sorted((root / "a").iterdir()) if not p.name.startswith("."))
+    _rewrite_inferences(source, tmp_path / "base" / "run", lambda t: t - t.min() + 160_000)
+    base = load([tmp_path / "base"])
+    _rewrite_inferences(tmp_path / "base" / "run", tmp_path / "noisy" / "run",
+                        lambda t: t.where(t <= t.median(), (t * 1.2).round()))
+    _rewrite_inferences(tmp_path / "base" / "run", tmp_path / "costly" / "run", lambda t: (t * 1.03).round())
+
+    def by_metric(other):
+        return {c.metric: c for c in compare(base, load([tmp_path / other])).comparisons}
+
+    noisy = by_metric("noisy")
+    assert noisy["latency_floor"].estimate == 1.0 and noisy["latency_floor"].verdict == "no significant difference"
+    assert noisy["latency_p50"].estimate > 1.02  # the median inference does see the neighbour
+    costly = by_metric("costly")["latency_floor"]
+    assert costly.estimate == pytest.approx(1.03, abs=1e-6) and costly.verdict == "slower"
+    assert costly.a == pytest.approx(0.160) and costly.b == pytest.approx(0.1648)
 
 
 def accuracy_run(run_id, system, correct, per_sample=True):
