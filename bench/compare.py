@@ -29,6 +29,7 @@ RATIO_METRICS = {  # metric → (title, words for costs more / costs less)
     "spinup_cold": ("cold spin-up", ("slower", "faster")),
     "spinup_warm": ("warm spin-up", ("slower", "faster")),
 }
+METRIC_NAMES = (*RATIO_METRICS, "accuracy")  # what `--metric` accepts ("accuracy": any accuracy metric)
 REGRESSIONS = ("slower", "more energy", "worse")
 NOT_TESTED = "not tested"
 
@@ -86,7 +87,8 @@ class CompareReport:
 
 
 def compare(a: Loaded, b: Loaded, threshold: float = DEFAULT_THRESHOLD, accuracy_threshold: float = 0.0,
-            confidence: float = 0.95) -> CompareReport:
+            confidence: float = 0.95, metrics: set[str] | None = None) -> CompareReport:
+    """Every workload both sides measured; `metrics` (names of METRIC_NAMES) keeps only those comparisons."""
     report = CompareReport(threshold, accuracy_threshold, confidence, skipped=a.skipped + b.skipped)
     side_a, side_b = _by_workload(a.runs), _by_workload(b.runs)
     for workload in sorted(set(side_a) | set(side_b)):
@@ -96,6 +98,9 @@ def compare(a: Loaded, b: Loaded, threshold: float = DEFAULT_THRESHOLD, accuracy
         for runs_a, runs_b in _pairs(workload, side_a[workload], side_b[workload], report.unmatched):
             report.comparisons += compare_runs(runs_a, runs_b, threshold, accuracy_threshold, confidence,
                                                report.unmatched)
+    if metrics is not None:
+        report.comparisons = [c for c in report.comparisons
+                              if c.metric in metrics or ("accuracy" in metrics and c.metric.startswith("accuracy_"))]
     return report
 
 

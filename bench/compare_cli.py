@@ -35,9 +35,12 @@ def parse_threshold(text: str) -> float:
 @click.option("--confidence", type=float, default=0.95, show_default=True, help="Confidence level of the intervals.")
 @click.option("--fail-on-regression", is_flag=True,
               help="Exit with code 1 when any workload is slower, uses more energy or is less accurate.")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Compare (and fail on) only these metrics; repeatable. Names: latency, latency_p50, "
+                   "latency_floor, energy, spinup_cold, spinup_warm, accuracy (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (schema tinybench.compare/1).")
 def compare_command(a: Path, b: Path, threshold: str, accuracy_threshold: float, confidence: float,
-                    fail_on_regression: bool, as_json: bool) -> None:
+                    fail_on_regression: bool, metrics: tuple[str, ...], as_json: bool) -> None:
     """Compare result bundles B against A (the reference): per workload and metric, the ratio of
     medians B ÷ A with a confidence interval and a verdict (faster, slower, no significant difference).
 
@@ -49,12 +52,21 @@ def compare_command(a: Path, b: Path, threshold: str, accuracy_threshold: float,
     shared host, put several runs in each folder: the bootstrap then resamples runs, which is
     where most of the run-to-run noise lies.
 
+    The fastest inference (latency_floor: each window's fastest, median over windows) moves with
+    the code's own cost and hardly with other processes' noise: on a shared CI host, gate on it
+    with `--metric latency_floor --fail-on-regression`.
+
     Exit codes: 0 compared; 1 a regression with --fail-on-regression; 2 bad input.
     """
     from tinybench.compare import compare, format_text
     from tinybench.compare_inputs import load
 
+    from tinybench.compare import METRIC_NAMES
+
     fraction = parse_threshold(threshold)
+    unknown = sorted(set(metrics) - set(METRIC_NAMES))
+    if unknown:
+        raise TinybenchError(f"--metric: unknown metric {', '.join(unknown)}; known: {', '.join(METRIC_NAMES)}")
     if not 0.5 <= confidence < 1.0:
         raise TinybenchError(f"--confidence must be in [0.5, 1), got {confidence}")
     if accuracy_threshold < 0:
@@ -69,7 +81,7 @@ def compare_command(a: Path, b: Path, threshold: str, accuracy_threshold: float,
             raise TinybenchError(f"{label}: no readable result in {path}{reason}",
                                  hint="give a result bundle, a folder of bundles or a `tinybench report export` file")
         sides.append(loaded)
-    report = compare(sides[0], sides[1], fraction, accuracy_threshold, confidence)
+    report = compare(sides[0], sides[1], fraction, accuracy_threshold, confidence, metrics=set(metrics) or None)
     if as_json:
         click.echo(json.dumps(report.to_json([str(a)], [str(b)]), indent=2, ensure_ascii=False, allow_nan=False))
     else:
