@@ -155,9 +155,9 @@ def main() -> None:
         hits = sum(verdict(v, metric) != "no significant difference" for v in aa)
         ratios = [v[metric][1] for v in aa if metric in v]
         figures["false_positives"][metric] = hits / len(aa)
-        print(f"{metric:12} {rate(hits, len(aa))}; A/A ratios {min(ratios):.4f}–{max(ratios):.4f}")
+        print(f"{metric:13} {rate(hits, len(aa))}; A/A ratios {min(ratios):.4f}–{max(ratios):.4f}")
     any_regression = sum(any(verdict(v, m) == "slower" for m in METRICS) for v in aa)
-    print(f"{'any slower':12} {rate(any_regression, len(aa))}   (what --fail-on-regression would fail on)")
+    print(f"{'any slower':13} {rate(any_regression, len(aa))}   (what --fail-on-regression would fail on)")
 
     print(f"\n== injected slowdowns: detected as 'slower' (reliable = ≥ {RELIABLE * 100:.0f}% of pairs) ==")
     reliable: dict[str, list[float]] = {m: [] for m in METRICS}
@@ -170,7 +170,7 @@ def main() -> None:
             figures["detection"][s][metric] = {"rate": hits / n if n else None,
                                                "median_ratio": ratios[len(ratios) // 2] if ratios else None}
             shown = f"; measured ratio median {ratios[len(ratios) // 2]:.4f}" if ratios else ""
-            print(f"{s:4g}%  {metric:12} {rate(hits, n) if n else 'no pairs'}{shown}")
+            print(f"{s:4g}%  {metric:13} {rate(hits, n) if n else 'no pairs'}{shown}")
             reliable[metric].append(bool(n) and hits / n >= RELIABLE)
     smallest: dict[str, float | None] = {}
     for metric in METRICS:  # the smallest slowdown from which every larger one tried is caught too
