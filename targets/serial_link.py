@@ -11,7 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tinybench.targets.eembc_protocol import BOOT_LINES, MAX_COMMAND_CHARS, READY, encode_command
+from tinybench.targets.eembc_protocol import BOOT_LINES, MAX_COMMAND_CHARS, READY, ProtocolError, encode_command
+
+MAX_LINE_BYTES = 1 << 20  # far above any reply line (an m-results line, 16 activations); bounds a line never ended
 
 
 class LinkTimeout(Exception):
@@ -42,6 +44,7 @@ class LineLink:
         self.port = port
         self.description = description
         self._buffer = bytearray()
+        self._scanned = 0  # bytes at the buffer's start known to hold no newline
         self._timeout = getattr(port, "timeout", None)
         self.transcript = Transcript()
         self.on_line: Callable[[str], None] | None = None  # e.g. the bundle's log
@@ -54,8 +57,18 @@ class LineLink:
     def read_line(self, deadline: float) -> str | None:
         """The next line, or None when `deadline` (time.monotonic) passes first."""
         while True:
-            newline = self._buffer.find(b"\n")
-            if newline >= 0:
+            newline = self._buffer.find(b"\n", self._scanned)
+            if newline < 0:
+                self._scanned = len(self._buffer)
+                if self._scanned > MAX_LINE_BYTES:
+                    head = bytes(self._buffer[:40]).decode("ascii", "replace")
+                    self._buffer.clear()
+                    self._scanned = 0
+                    raise ProtocolError(f"{self.description} sent more than {MAX_LINE_BYTES} bytes without an end of "
+                                        f"line (starting {head!r}): not a line of the protocol; check the baud rate "
+                                        "and that this port is the device's")
+            else:
+                self._scanned = 0
                 raw = bytes(self._buffer[:newline])
                 del self._buffer[: newline + 1]
                 line = raw.replace(b"\r", b"").replace(b"\x00", b"").decode("ascii", "replace")
@@ -83,11 +96,15 @@ class LineLink:
         except (OSError, AttributeError):
             pass
         while time.monotonic() < end:
-            line = self.read_line(min(end, time.monotonic() + quiet_s))
+            try:
+                line = self.read_line(min(end, time.monotonic() + quiet_s))
+            except ProtocolError:  # an endless line: discarded like the rest
+                continue
             if line is None:
                 break
             lines.append(line)
         self._buffer.clear()
+        self._scanned = 0
         return lines
 
     # -- commands --------------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""A hostile interface board (tests/targets/hostile_sww_board.py, its own process on a real pty) against the
+sww01 board session: every fault ends in a clear error, in bounded time and memory, well before the command's
+deadline when a bound (not the clock) is what was crossed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import serial
+
+from tinybench.targets.eembc_protocol import ProtocolError
+from tinybench.targets.io_manager import InterfaceBoardTransport
+from tinybench.targets.serial_link import LineLink
+from tinybench.targets.sww_serial import SwwBoardSession, SwwTimeouts
+
+DEVICE = Path(__file__).with_name("hostile_sww_board.py")
+DEADLINE_S = 4.0
+
+
+@pytest.fixture
+def hostile_board():
+    """hostile_board(scenario) → a SwwBoardSession on the pty of a board process playing `scenario`."""
+    started = []
+
+    def start(scenario: str) -> SwwBoardSession:
+        proc = subprocess.Popen([sys.executable, str(DEVICE), scenario], stdout=subprocess.PIPE, text=True)
+        started.append(proc)
+        path = proc.stdout.readline().partition(": ")[2].strip()
+        port = serial.Serial(path, 115200, timeout=0.05)
+        started.append(port)
+        board = InterfaceBoardTransport(LineLink(port, f"hostile board ({scenario})"))
+        return SwwBoardSession(board, SwwTimeouts(command_s=DEADLINE_S, play_margin_s=1.0, print_s=DEADLINE_S))
+
+    yield start
+    for thing in reversed(started):
+        if isinstance(thing, subprocess.Popen):
+            thing.kill()
+            thing.wait(timeout=10)
+        else:
+            thing.close()
+
+
+def failure(call) -> tuple[str, float]:  # noqa: ANN001
+    started = time.monotonic()
+    with pytest.raises(ProtocolError) as caught:
+        call()
+    return str(caught.value), time.monotonic() - started
+
+
+def test_a_line_that_never_ends_is_refused_by_its_length_not_the_clock(hostile_board):
+    session = hostile_board("endless-line")
+    message, took = failure(session.print_detections)
+    assert "without an end of line" in message and "hostile board" in message, message
+    assert took < DEADLINE_S / 2
