@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from tinybench.targets.eembc_protocol import BOOT_LINES, MAX_COMMAND_CHARS, READY, ProtocolError, encode_command
 
 MAX_LINE_BYTES = 1 << 20  # far above any reply line (an m-results line, 16 activations); bounds a line never ended
+MAX_REPLY_LINES = 500_000  # far above any reply (`db print` of a 4-MB input); bounds a device that floods
 
 
 class LinkTimeout(Exception):
@@ -115,7 +116,8 @@ class LineLink:
         self.write(encode_command(command, max_chars))
         return self.collect(command, timeout_s, end, allow_boot)
 
-    def collect(self, command: str, timeout_s: float, end: str = READY, allow_boot: bool = False) -> list[str]:
+    def collect(self, command: str, timeout_s: float, end: str = READY, allow_boot: bool = False,
+                max_lines: int = MAX_REPLY_LINES) -> list[str]:
         deadline = time.monotonic() + timeout_s
         lines: list[str] = []
         while True:
@@ -130,6 +132,9 @@ class LineLink:
                                   f"(it printed {line!r})")
             if line:
                 lines.append(line)
+                if len(lines) > max_lines:
+                    raise ProtocolError(f"the reply to '{_short(command)}' on {self.description} has more than "
+                                        f"{max_lines} lines (it ends {lines[-1][:40]!r}): the device floods; reset it")
 
     def wait_for(self, wanted: str, timeout_s: float, what: str) -> list[str]:
         """Lines up to and including `wanted` (e.g. m-init-done after a reset)."""

@@ -152,7 +152,8 @@ class SwwBoardSession:
                 raise ProtocolError(f"the reply to '{command}' exceeds {MAX_REPLY_LINES} lines")
 
     def dut(self, command: str, timeout_s: float | None = None) -> list[str]:
-        return self.board.command(command, timeout_s or self.timeouts.command_s)
+        """A DUT command through the board; its reply (at most the activation list's lines) is bounded."""
+        return self.board.command(command, timeout_s or self.timeouts.command_s, max_lines=MAX_REPLY_LINES)
 
     def record_detections(self) -> None:
         lines = self._board_command("record_detections", self.timeouts.command_s)

@@ -56,3 +56,10 @@ def test_a_line_that_never_ends_is_refused_by_its_length_not_the_clock(hostile_b
     message, took = failure(session.print_detections)
     assert "without an end of line" in message and "hostile board" in message, message
     assert took < DEADLINE_S / 2
+
+
+def test_a_relayed_reply_that_floods_is_refused_by_its_line_count(hostile_board):
+    session = hostile_board("flooding-dut")
+    message, took = failure(lambda: session.dut("stop", DEADLINE_S))
+    assert "more than" in message and "lines" in message and "'dut stop'" in message, message
+    assert took < DEADLINE_S / 2
