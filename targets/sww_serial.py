@@ -70,7 +70,18 @@ def parse_detections(lines: list[str]) -> list[int]:
         values.append(int(m[1]))
     if len(values) > MAX_DETECTIONS:
         raise ProtocolError(f"{len(values)} detection timestamps; the board stores at most {MAX_DETECTIONS}")
+    _in_time_order(values, "detection", "print_detections")
     return values
+
+
+def _in_time_order(values: list[int], what: str, command: str) -> None:
+    """The board's timer only counts up: a list that goes back in time is a corrupt reply (and, for detections,
+    would cost the runner's O(n²) debounce if scored)."""
+    for i in range(1, len(values)):
+        if values[i] < values[i - 1]:
+            raise ProtocolError(f"the {what} times in the reply to {command} go back in time ({what} {i + 1}: "
+                                f"{values[i]} after {values[i - 1]}); the board records them in time order — the "
+                                "reply is corrupt (check the wiring and the board's firmware)")
 
 
 def parse_dutycycle(lines: list[str]) -> tuple[list[int], list[int]]:
@@ -93,6 +104,8 @@ def parse_dutycycle(lines: list[str]) -> tuple[list[int], list[int]]:
                 raise ProtocolError(f"more than {MAX_DUTY_EDGES} duty-cycle edges")
     if current == 0:
         raise ProtocolError(f"the reply to print_dutycycle has no {DUTY_STOP_HEADER!r} line")
+    _in_time_order(lists[0], "rising-edge", "print_dutycycle")
+    _in_time_order(lists[1], "falling-edge", "print_dutycycle")
     return lists[0], lists[1]
 
 

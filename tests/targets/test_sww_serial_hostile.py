@@ -63,3 +63,15 @@ def test_a_relayed_reply_that_floods_is_refused_by_its_line_count(hostile_board)
     message, took = failure(lambda: session.dut("stop", DEADLINE_S))
     assert "more than" in message and "lines" in message and "'dut stop'" in message, message
     assert took < DEADLINE_S / 2
+
+
+def test_detections_that_go_back_in_time_are_a_corrupt_reply(hostile_board):
+    """10 000 reversed timestamps would cost the runner's O(n²) debounce (tens of seconds) if scored."""
+    message, took = failure(hostile_board("backwards-detections").print_detections)
+    assert "go back in time" in message and "detection 3: 19998000 after 20000000" in message, message
+    assert took < DEADLINE_S / 2
+
+
+def test_processing_edges_that_go_back_in_time_are_a_corrupt_reply(hostile_board):
+    message, _ = failure(hostile_board("backwards-edges").print_dutycycle)
+    assert "go back in time" in message and "rising" in message, message
