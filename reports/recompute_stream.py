@@ -42,6 +42,7 @@ from tinybench.workloads.sww_detection import (
     board_detections,
     pulse_frames,
 )
+from tinybench.workloads.datasets.sww_stream import MAX_STREAM_S
 from tinybench.workloads.sww_frontend import FRAME_S
 
 TRUTH_COLUMNS = {"stream": "int", "window": "int", "start_s": "float", "stop_s": "float"}
@@ -49,6 +50,8 @@ FRAME_COLUMNS = {"stream": "int", "frame": "int", "start_s": "float", "stop_s": 
                  "model_s": "float", "frontend_s": "float?", "fired": "bool", "out0": "number", "out1": "number",
                  "out2": "number", "cycles": "number", "energy_j": "float"}
 OFFICIAL_LENGTH_S = 1200.0
+MAX_FRAMES_PER_STREAM = int(MAX_STREAM_S / FRAME_S)  # 225 000: the longest stream a truth file may declare
+MAX_FRAMES_TOTAL = 1_000_000  # ≈ 9 h of audio; 13 columns × 8 bytes × 1 M ≈ 100 MB decoded
 METRICS = {"duty_cycle", "period_mean", "processing_time_mean", "throughput", "duty_cycle_all_frames",
            "real_time_factor", "frames", "true_positives", "false_negatives", "false_positives", "f1",
            "power_average", "energy_per_frame"}
@@ -121,8 +124,12 @@ def _compare_duty(job, label: str, published: dict, duty) -> None:  # noqa: ANN0
 def _frames(job, detections: list[dict]) -> int:  # noqa: ANN001
     """Per-frame figures and the detections they imply; returns the number of overruns."""
     block, streams = job.block, job.block["streams"]
+    stated = sum(s["frames"] for s in streams)  # compared with the file per stream below; a bound before decoding
+    if any(s["frames"] > MAX_FRAMES_PER_STREAM for s in streams) or stated > MAX_FRAMES_TOTAL:
+        raise Refusal(f"result.json: {stated} frames over {len(streams)} streams; at most {MAX_FRAMES_PER_STREAM} per "
+                      f"stream (a {MAX_STREAM_S / 3600:g}-hour stream) and {MAX_FRAMES_TOTAL} in all are checked")
     frames = read_parquet(job.folder / "stream_frames.parquet", "stream_frames.parquet", FRAME_COLUMNS,
-                          optional=frozenset({"frontend_s", "out1", "out2", "cycles", "energy_j"}))
+                          max_rows=stated, optional=frozenset({"frontend_s", "out1", "out2", "cycles", "energy_j"}))
     parts = _per_stream(frames, len(streams), "stream_frames.parquet", "frame")
     rule_json = block["detection_rule"]
     rule = DetectionRule(float(rule_json["threshold"]), int(rule_json["output_index"]),

@@ -1,0 +1,62 @@
+"""Forged sww01 stream bundles against the re-computation (`reports/recompute_stream.py`): one real host run of the
+official 10-s stream (≈ 2 s), copied and edited per attack."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tinybench.reports.local_bundles import verify_bundle
+from tinybench.reports.results_store import load_bundles
+
+
+@pytest.fixture(scope="module")
+def stream_bundle(tmp_path_factory, reference_dir) -> Path:
+    out = tmp_path_factory.mktemp("sww-run")
+    subprocess.run([sys.executable, "-m", "tinybench", "run", "-w", "sww01", "-m", "stream", "--model", "reference",
+                    "--data", str(reference_dir / "sww" / "sww_short_test.json"), "--out", str(out)],
+                   check=True, capture_output=True, timeout=600, env=dict(os.environ, COLUMNS="200"))
+    return next(out.iterdir())
+
+
+def forged(source: Path, folder: Path, edit) -> list[str]:  # noqa: ANN001
+    """Problems of a copy of `source` after `edit(result_dict, folder)`."""
+    shutil.copytree(source, folder)
+    data = json.loads((folder / "result.json").read_text())
+    edit(data, folder)
+    (folder / "result.json").write_text(json.dumps(data))
+    (loaded,) = load_bundles([folder]).bundles
+    return verify_bundle(loaded).problems
+
+
+def test_the_untouched_run_verifies(stream_bundle, tmp_path):
+    assert forged(stream_bundle, tmp_path / "b", lambda data, folder: None) == []
+
+
+def test_a_frames_table_is_bounded_by_the_frames_the_streams_have(stream_bundle, tmp_path):
+    """A 2-M-row Parquet of a few kB (run-length encoded) for a 312-frame stream: refused from its footer, before
+    13 columns × 2 M rows are decoded (a 16-M-row one took 3.3 GB and 9 s before)."""
+    def bomb(data, folder):  # noqa: ANN001, ANN202
+        rows = 1_000_000
+        block = pa.table({c: np.zeros(rows, np.float32) for c in ("start_s", "stop_s", "processing_s", "model_s",
+                                                                  "frontend_s", "out0")}
+                         | {"stream": np.zeros(rows, np.int16), "frame": np.zeros(rows, np.int32),
+                            "fired": np.zeros(rows, bool)})
+        with pq.ParquetWriter(folder / "stream_frames.parquet", block.schema, compression="zstd") as writer:
+            for _ in range(2):
+                writer.write_table(block, row_group_size=rows)
+
+    started = time.monotonic()
+    problems = forged(stream_bundle, tmp_path / "b", bomb)
+    assert any("2000000 rows (limit 312)" in p for p in problems), problems
+    assert time.monotonic() - started < 2.0
