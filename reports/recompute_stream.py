@@ -43,7 +43,7 @@ from tinybench.workloads.sww_detection import (
     pulse_frames,
 )
 from tinybench.workloads.datasets.sww_stream import MAX_STREAM_S
-from tinybench.workloads.sww_frontend import FRAME_S
+from tinybench.workloads.sww_frontend import FRAME_S, SAMPLE_RATE, frame_count
 
 TRUTH_COLUMNS = {"stream": "int", "window": "int", "start_s": "float", "stop_s": "float"}
 FRAME_COLUMNS = {"stream": "int", "frame": "int", "start_s": "float", "stop_s": "float", "processing_s": "float",
@@ -149,6 +149,10 @@ def _frames(job, detections: list[dict]) -> int:  # noqa: ANN001
                                                  f"imply {len(stamps)} the board would store (or other times)")
         if streams[i]["frames"] != part["frame"].size:
             job.problem("result.json", f"stream {i}: {streams[i]['frames']} frames, the raw file has {part['frame'].size}")
+        implied = frame_count(round(min(streams[i]["seconds"], 2 * MAX_STREAM_S) * SAMPLE_RATE))
+        if implied != part["frame"].size:
+            job.problem("result.json", f"stream {i}: a {streams[i]['seconds']:g} s stream has {implied} frames of "
+                                       f"{FRAME_S * 1e3:g} ms; the raw file has {part['frame'].size}")
         if i == 0:
             job.metric("duty_cycle_all_frames", duty_cycle(part["start_s"], part["stop_s"]).duty_cycle, "fraction")
     processing = frames["processing_s"]

@@ -60,3 +60,15 @@ def test_a_frames_table_is_bounded_by_the_frames_the_streams_have(stream_bundle,
     problems = forged(stream_bundle, tmp_path / "b", bomb)
     assert any("2000000 rows (limit 312)" in p for p in problems), problems
     assert time.monotonic() - started < 2.0
+
+
+def test_a_stream_length_that_lies_is_refused(stream_bundle, tmp_path):
+    """A 10-s run (312 frames in its raw file) presented as the 20-minute official stream."""
+    def lengthen(data, folder):  # noqa: ANN001, ANN202
+        data["modes"]["stream"]["streams"][0]["seconds"] = 1200.0
+
+    problems = forged(stream_bundle, tmp_path / "b", lengthen)
+    assert any("1200 s" in p and "312" in p for p in problems), problems
+    huge = forged(stream_bundle, tmp_path / "c", lambda data, folder: data["modes"]["stream"]["streams"][0].update(
+        seconds=1e308))
+    assert any("1e+308 s" in p for p in huge), huge
