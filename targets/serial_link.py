@@ -147,6 +147,9 @@ class LineLink:
             lines.append(line)
             if line == wanted:
                 return lines
+            if len(lines) > MAX_REPLY_LINES:
+                raise ProtocolError(f"more than {MAX_REPLY_LINES} lines from {self.description} after {what} and no "
+                                    f"{wanted!r} (the last: {line[:40]!r}): the device floods; reset it")
 
 
 def _short(command: str) -> str:

@@ -53,6 +53,8 @@ SCENARIOS = {
     # Processing-pin edges that go back in time
     "backwards-edges": {"print_dutycycle": lambda: iter([lines("Duty cycle start times (s)", "6400, 3200, 0, ",
                                                                "Duty cycle stop times (s)", "7400, 4200, 1000, m-ready")])},
+    # after the first byte from the host, lines forever and never the banner's end
+    "flooding-boot": {"boot": lambda: forever(b"m-timestamp-mode-energy\r\n" * 512)},
     # board commands answered with empty lines forever
     "blank-flood": {"print_detections": lambda: forever(CRLF * 2048)},
 }
@@ -63,6 +65,10 @@ def main(scenario: str) -> None:
     master, slave = os.openpty()
     tty.setraw(slave)
     print(f"pty: {os.ttyname(slave)}", flush=True)
+    if "boot" in faults:  # output before any command (a reset's banner that never ends)
+        os.read(master, 1)
+        for chunk in faults["boot"]():
+            os.write(master, chunk)
     pending = b""
     while True:
         data = os.read(master, 4096)

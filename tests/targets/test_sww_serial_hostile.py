@@ -75,3 +75,11 @@ def test_detections_that_go_back_in_time_are_a_corrupt_reply(hostile_board):
 def test_processing_edges_that_go_back_in_time_are_a_corrupt_reply(hostile_board):
     message, _ = failure(hostile_board("backwards-edges").print_dutycycle)
     assert "go back in time" in message and "rising" in message, message
+
+
+def test_a_banner_that_floods_is_refused_by_its_line_count(hostile_board):
+    session = hostile_board("flooding-boot")
+    session.link.write(b"\n")
+    message, took = failure(lambda: session.link.wait_for("m-init-done", DEADLINE_S, "the reset"))
+    assert "more than" in message and "m-init-done" in message, message
+    assert took < DEADLINE_S / 2
