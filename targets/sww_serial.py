@@ -76,7 +76,8 @@ def parse_detections(lines: list[str]) -> list[int]:
 
 def _in_time_order(values: list[int], what: str, command: str) -> None:
     """The board's timer only counts up: a list that goes back in time is a corrupt reply (and, for detections,
-    would cost the runner's O(n²) debounce if scored)."""
+    would cost the runner's O(n²) debounce if scored). TIM2 (32 bits of 10 µs, zeroed by record_detections) wraps
+    after 11.9 h — the firmware's only reason to store a smaller timestamp — and a stream lasts at most 2 h."""
     for i in range(1, len(values)):
         if values[i] < values[i - 1]:
             raise ProtocolError(f"the {what} times in the reply to {command} go back in time ({what} {i + 1}: "
