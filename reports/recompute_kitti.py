@@ -27,6 +27,7 @@ from tinybench.workloads.metrics.kitti_rules import CLASSES, NEIGHBOURS
 
 MAX_IMAGES = 20_000
 MAX_PER_IMAGE = 1_000
+MAX_COORDINATE = 1e5  # pixels; keeps the devkit's areas and overlaps finite (a 1e300-px box overflowed them)
 MAX_PAIRS = 4_000_000  # Σ over images and classes of labels × detections; estimated for KITTI val with 100 detections per class
 # and image (det01's top-k) against its ≈ 4 Cars + 1 Pedestrian per image is ≈ 2 M; 1 M pairs take ≈ 2.5 s here
 HEADLINE = ("Car", "moderate")
@@ -38,6 +39,9 @@ def _box(rows: dict[str, np.ndarray], i: int, name: str) -> tuple[float, float, 
     box = tuple(float(rows[k][i]) for k in ("x1", "y1", "x2", "y2"))
     if not all(np.isfinite(box)) or box[2] < box[0] or box[3] < box[1]:
         raise Refusal(f"{name}: row {i + 1}: a box needs finite x1 ≤ x2, y1 ≤ y2")
+    if max(abs(v) for v in box) > MAX_COORDINATE:
+        raise Refusal(f"{name}: row {i + 1}: a box corner lies more than {MAX_COORDINATE:g} pixels from the image "
+                      "(KITTI images are 1242 × 375)")
     return box
 
 

@@ -113,3 +113,14 @@ def test_matching_work_is_bounded_before_the_evaluation(run_det01, tmp_path):
     problems = _verify(forged).problems
     assert any("4990005 label × detection pairs" in p and "at most" in p for p in problems), problems
     assert time.monotonic() - started < 3.0
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_coordinates_far_outside_any_image_are_refused(run_det01, tmp_path):
+    """1e300-px boxes overflowed the devkit's areas (RuntimeWarning, NaN overlaps) instead of being refused."""
+    forged = tmp_path / "huge" / run_det01.name
+    shutil.copytree(run_det01, forged)
+    _rewrite(forged / "accuracy_detections.csv",
+             lambda rows: rows + [[rows[1][0], "Car", "-1e300", "0", "1e300", "1e300", "0.9"]])
+    problems = _verify(forged).problems
+    assert any("accuracy_detections.csv" in p and "pixels" in p for p in problems), problems
