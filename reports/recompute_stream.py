@@ -40,6 +40,7 @@ from tinybench.workloads.sww_detection import (
     BOARD_TICK_S,
     DetectionRule,
     board_detections,
+    board_duty_record,
     pulse_frames,
 )
 from tinybench.workloads.datasets.sww_stream import MAX_STREAM_S
@@ -83,7 +84,7 @@ def stream(job) -> None:  # noqa: ANN001 - recompute._Mode
             job.metric("period_mean", duty.period_s * 1e3, "ms")
             job.metric("processing_time_mean", duty.processing_time_s * 1e3, "ms")
             job.metric("throughput", duty.throughput_inf_s, "inf/s")
-    overruns = _frames(job, detections) if "stream_frames.parquet" in job.names else None
+    overruns = _frames(job, detections, duty_rows) if "stream_frames.parquet" in job.names else None
     if overruns is None:
         job.out.notes.append("no stream_frames.parquet (a device's run): per-frame figures are the board's only")
         for name in ("frames", "duty_cycle_all_frames", "real_time_factor"):
@@ -121,7 +122,7 @@ def _compare_duty(job, label: str, published: dict, duty) -> None:  # noqa: ANN0
             job.problem("result.json", f"{label}: {key} {published.get(key)} does not match its raw data ({value})")
 
 
-def _frames(job, detections: list[dict]) -> int:  # noqa: ANN001
+def _frames(job, detections: list[dict], duty_rows: list[dict]) -> int:  # noqa: ANN001
     """Per-frame figures and the detections they imply; returns the number of overruns."""
     block, streams = job.block, job.block["streams"]
     stated = sum(s["frames"] for s in streams)  # compared with the file per stream below; a bound before decoding
@@ -137,13 +138,17 @@ def _frames(job, detections: list[dict]) -> int:  # noqa: ANN001
     column = f"out{rule.output_index}"
     if column not in frames:
         raise Refusal(f"stream_frames.parquet: no column {column} (the detection rule's output)")
-    for i, (part, found) in enumerate(zip(parts, detections)):
+    for i, (part, found, edges) in enumerate(zip(parts, detections, duty_rows)):
         if np.any(part["processing_s"] < 0) or np.any(part["stop_s"] < part["start_s"]):
             raise Refusal(f"stream_frames.parquet: stream {i}: negative processing times")
         if not np.array_equal(part["fired"], rule.fires(part[column])):
             job.problem("stream_frames.parquet", f"stream {i}: 'fired' is not the detection rule applied to {column}")
         pulses = pulse_frames(part["fired"])
         kept, stamps = board_detections(part["stop_s"][pulses])
+        if board_duty_record(part["start_s"], part["stop_s"]) != (edges["start_ticks"].tolist(),
+                                                                 edges["stop_ticks"].tolist()):
+            job.problem("stream_dutycycle.csv", f"stream {i}: the Processing-pin edges are not those the frames imply "
+                                                "(the board's first 100 rising and falling edges of stream_frames)")
         if stamps != found["time_ms"].tolist():
             job.problem("stream_detections.csv", f"stream {i}: {len(found['time_ms'])} detections, but the frames "
                                                  f"imply {len(stamps)} the board would store (or other times)")

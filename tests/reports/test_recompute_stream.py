@@ -72,3 +72,31 @@ def test_a_stream_length_that_lies_is_refused(stream_bundle, tmp_path):
     huge = forged(stream_bundle, tmp_path / "c", lambda data, folder: data["modes"]["stream"]["streams"][0].update(
         seconds=1e308))
     assert any("1e+308 s" in p for p in huge), huge
+
+
+def test_board_edges_must_be_those_the_frames_imply(stream_bundle, tmp_path):
+    """Every recorded on-time shortened to 10 µs, the stated duty figures rewritten to match: the leaderboard's
+    processing time and throughput would come from the edited edges while the frames say otherwise."""
+    import csv
+
+    from tinybench.modes.stream import _duty_json
+    from tinybench.workloads.metrics.sww_scoring import duty_cycle
+
+    def shorten(data, folder):  # noqa: ANN001, ANN202
+        path = folder / "stream_dutycycle.csv"
+        rows = list(csv.reader(path.open()))
+        for row in rows[1:]:
+            row[3] = str(int(row[2]) + 1)
+        with path.open("w", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+        starts = np.array([int(r[2]) for r in rows[1:]]) * 1e-5
+        duty = duty_cycle(starts, starts + 1e-5)
+        block = data["modes"]["stream"]
+        block["streams"][0]["board_duty_cycle"] = _duty_json(duty)
+        for key, value in (("duty_cycle", duty.duty_cycle), ("period_mean", duty.period_s * 1e3),
+                           ("processing_time_mean", duty.processing_time_s * 1e3),
+                           ("throughput", duty.throughput_inf_s)):
+            block["metrics"][key]["value"] = value
+
+    problems = forged(stream_bundle, tmp_path / "b", shorten)
+    assert any("stream_dutycycle.csv" in p and "the frames imply" in p for p in problems), problems
