@@ -41,6 +41,7 @@ from tinybench.workloads.sww_detection import (
     DetectionRule,
     board_detections,
     board_duty_record,
+    device_schedule,
     pulse_frames,
 )
 from tinybench.workloads.datasets.sww_stream import MAX_STREAM_S
@@ -141,6 +142,12 @@ def _frames(job, detections: list[dict], duty_rows: list[dict]) -> int:  # noqa:
     for i, (part, found, edges) in enumerate(zip(parts, detections, duty_rows)):
         if np.any(part["processing_s"] < 0) or np.any(part["stop_s"] < part["start_s"]):
             raise Refusal(f"stream_frames.parquet: stream {i}: negative processing times")
+        start, stop = device_schedule(part["processing_s"])
+        if not (np.allclose(start, part["start_s"], rtol=0, atol=1e-9) and
+                np.allclose(stop, part["stop_s"], rtol=0, atol=1e-9)):
+            job.problem("stream_frames.parquet", f"stream {i}: the frames' start and stop times are not the device "
+                                                 "schedule of their processing times (a frame every 32 ms, one at "
+                                                 "a time)")
         if not np.array_equal(part["fired"], rule.fires(part[column])):
             job.problem("stream_frames.parquet", f"stream {i}: 'fired' is not the detection rule applied to {column}")
         pulses = pulse_frames(part["fired"])

@@ -100,3 +100,16 @@ def test_board_edges_must_be_those_the_frames_imply(stream_bundle, tmp_path):
 
     problems = forged(stream_bundle, tmp_path / "b", shorten)
     assert any("stream_dutycycle.csv" in p and "the frames imply" in p for p in problems), problems
+
+
+def test_frame_times_must_follow_from_the_processing_times(stream_bundle, tmp_path):
+    """Processing times halved in stream_frames.parquet (the per-frame latency and the real-time rule read them)
+    while each frame's start and stop still say otherwise."""
+    def halve(data, folder):  # noqa: ANN001, ANN202
+        table = pq.read_table(folder / "stream_frames.parquet")
+        index = table.schema.get_field_index("processing_s")
+        table = table.set_column(index, "processing_s", pa.array(table["processing_s"].to_numpy() / 2))
+        pq.write_table(table, folder / "stream_frames.parquet")
+
+    problems = forged(stream_bundle, tmp_path / "b", halve)
+    assert any("stream_frames.parquet" in p and "device schedule" in p for p in problems), problems
