@@ -25,6 +25,11 @@ def passthrough(command: str, *dut_lines: str) -> bytes:
 
 
 NORMAL = {
+    "name": lines("MLPerf Tiny interface board (hostile)", "m-ready"),
+    "checkbaud": lines("baud is: 115200", "m-ready"),
+    "setbaud 115200": lines("set baud to: 115200", "m-ready"),
+    "dut name": passthrough("name", "m-name-dut-[hostile]"),
+    "dut profile": passthrough("profile", "m-profile-[ULPMark for tinyML Firmware V0.0.1]", "m-model-[sww01]"),
     "dut stop": passthrough("stop", "Streaming stopped."),
     "dut start": passthrough("start", "Streaming started."),
     "record_detections": lines("Now recording detections", "m-ready"),
@@ -44,15 +49,14 @@ SCENARIOS = {
     # a line that never ends: the board prints bytes and never a newline
     "endless-line": {"print_detections": lambda: forever(b"7" * 4096, lines("Detection Timestamps (ms)"))},
     # a relayed DUT reply that never reaches `[dut]: m-ready`: valid lines, forever
-    "flooding-dut": {"dut stop": lambda: forever(b"[dut]: 1,\r\n" * 512,
-                                                 lines("m-dut-passthrough(stop)", "m-ready", "[dut]: target activations:",
-                                                       "[dut]: ["))},
+    "flooding-dut": {"dut stop": lambda: forever(b"[dut]: 1,\r\n" * 512, lines(
+        "m-dut-passthrough(stop)", "m-ready", "[dut]: target activations:", "[dut]: ["))},
     # 10 000 detections 2 s apart, in reverse time order (a board's timer only counts up)
     "backwards-detections": {"print_detections": lambda: iter([lines("Detection Timestamps (ms)", "1,", *(
         f"{20_000_000 - 2000 * i}," for i in range(9_999)), "m-ready")])},
     # Processing-pin edges that go back in time
-    "backwards-edges": {"print_dutycycle": lambda: iter([lines("Duty cycle start times (s)", "6400, 3200, 0, ",
-                                                               "Duty cycle stop times (s)", "7400, 4200, 1000, m-ready")])},
+    "backwards-edges": {"print_dutycycle": lambda: iter([lines(
+        "Duty cycle start times (s)", "6400, 3200, 0, ", "Duty cycle stop times (s)", "7400, 4200, 1000, m-ready")])},
     # after the first byte from the host, lines forever and never the banner's end
     "flooding-boot": {"boot": lambda: forever(b"m-timestamp-mode-energy\r\n" * 512)},
     # board commands answered with empty lines forever

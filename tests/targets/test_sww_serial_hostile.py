@@ -83,3 +83,25 @@ def test_a_banner_that_floods_is_refused_by_its_line_count(hostile_board):
     message, took = failure(lambda: session.link.wait_for("m-init-done", DEADLINE_S, "the reset"))
     assert "more than" in message and "m-init-done" in message, message
     assert took < DEADLINE_S / 2
+
+
+@pytest.mark.needs_reference
+def test_the_run_keeps_its_bundle_and_names_the_fault(reference_dir, cli_env, tinybench_cmd, tmp_path):
+    """Through `tinybench run`: the stream mode fails with the bound's message, the bundle is written, no traceback."""
+    import json
+
+    device = subprocess.Popen([sys.executable, str(DEVICE), "flooding-dut"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = device.stdout.readline().partition(": ")[2].strip()
+        truth = reference_dir / "sww" / "sww_short_test.json"
+        proc = subprocess.run([*tinybench_cmd, "run", "-w", "sww01", "--model", "reference", "-m", "stream", "--out",
+                               str(tmp_path), "--json", "--target", "serial", "-O", f"interface_port={port}",
+                               "-O", "command_timeout_s=2", "--data", str(truth)], capture_output=True, text=True,
+                              env=dict(cli_env, TINYBENCH_REFERENCE_DIR=str(reference_dir)), timeout=120)
+    finally:
+        device.kill()
+        device.wait(timeout=10)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    (printed,) = json.loads(proc.stdout)
+    stream = json.loads((Path(printed["bundle"]) / "result.json").read_text())["modes"]["stream"]
+    assert stream["status"] == "failed" and "more than 20000 lines" in stream["reason"], stream
