@@ -256,6 +256,11 @@ def _consistent(job, detections: list[dict]) -> None:  # noqa: ANN001
                 stated.get("true_positives", 0) + stated.get("false_negatives", 0) != streams[i]["truth_windows"]:
             job.problem("stream_detections.csv", f"stream {i}: the detections' outcomes ({tp} wake words found, {fp} "
                                                  "false positives) disagree with result.json")
+        for key, count in (("true_positive_starts_s", "true_positives"), ("false_negative_starts_s", "false_negatives"),
+                           ("false_positives_s", "false_positives")):
+            if len(stated.get(key, [])) != stated.get(count):
+                job.problem("result.json", f"stream {i}: {len(stated.get(key, []))} times in {key} for "
+                                           f"{stated.get(count)} {count.replace('_', ' ')}")
         totals[0] += tp
         totals[1] += fp
     if "true_positives" in metrics and (metrics["true_positives"]["value"], metrics["false_positives"]["value"]) != \

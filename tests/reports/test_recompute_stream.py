@@ -113,3 +113,14 @@ def test_frame_times_must_follow_from_the_processing_times(stream_bundle, tmp_pa
 
     problems = forged(stream_bundle, tmp_path / "b", halve)
     assert any("stream_frames.parquet" in p and "device schedule" in p for p in problems), problems
+
+
+def test_without_truth_the_stated_lists_must_agree_with_the_stated_counts(stream_bundle, tmp_path):
+    """No stream_truth.csv: the counts are shown as the run stated them — but the run page draws the stated missed
+    words too, and 1 false negative must not come with 5 000 'missed' marks."""
+    def lie(data, folder):  # noqa: ANN001, ANN202
+        (folder / "stream_truth.csv").unlink()
+        data["modes"]["stream"]["streams"][0]["scoring"]["false_negative_starts_s"] = [7.0] * 5000
+
+    problems = forged(stream_bundle, tmp_path / "b", lie)
+    assert any("false_negative_starts_s" in p for p in problems), problems
