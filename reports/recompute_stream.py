@@ -53,6 +53,7 @@ FRAME_COLUMNS = {"stream": "int", "frame": "int", "start_s": "float", "stop_s": 
                  "out2": "number", "cycles": "number", "energy_j": "float"}
 OFFICIAL_LENGTH_S = 1200.0
 MAX_FRAMES_PER_STREAM = int(MAX_STREAM_S / FRAME_S)  # 225 000: the longest stream a truth file may declare
+MAX_SCORED_PAIRS = 50_000_000  # Σ windows × detections over the streams (official: 50 × ≤ 10⁴); ≈ 0.2 s
 MAX_FRAMES_TOTAL = 1_000_000  # ≈ 9 h of audio; 13 columns × 8 bytes × 1 M ≈ 100 MB decoded
 METRICS = {"duty_cycle", "period_mean", "processing_time_mean", "throughput", "duty_cycle_all_frames",
            "real_time_factor", "frames", "true_positives", "false_negatives", "false_positives", "f1",
@@ -208,6 +209,11 @@ def _score(job, detections: list[dict]) -> bool:  # noqa: ANN001
         return False
     truth = _per_stream(read_csv(job.folder / "stream_truth.csv", "stream_truth.csv", TRUTH_COLUMNS),
                         len(streams), "stream_truth.csv", "window")
+    pairs = sum(w["window"].size * d["time_ms"].size for w, d in zip(truth, detections))
+    if pairs > MAX_SCORED_PAIRS:
+        raise Refusal(f"stream_truth.csv, stream_detections.csv: {pairs} window × detection pairs over "
+                      f"{len(streams)} streams; at most {MAX_SCORED_PAIRS} are re-scored (the official stream: 50 "
+                      "windows)")
     totals = np.zeros(3, dtype=int)
     for i, (found, windows) in enumerate(zip(detections, truth)):
         if np.any(windows["start_s"] < 0) or np.any(windows["stop_s"] < windows["start_s"]):

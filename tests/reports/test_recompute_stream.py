@@ -124,3 +124,29 @@ def test_without_truth_the_stated_lists_must_agree_with_the_stated_counts(stream
 
     problems = forged(stream_bundle, tmp_path / "b", lie)
     assert any("false_negative_starts_s" in p for p in problems), problems
+
+
+def test_scoring_work_over_all_streams_is_bounded(stream_bundle, tmp_path):
+    """Each stream within the scorer's own bounds (10 000 windows, 10 000 detections), but many of them: the
+    matching is windows × detections per stream (20 such streams took 8 s). Refused up front, naming the total."""
+    def crowd(data, folder):  # noqa: ANN001, ANN202
+        (folder / "stream_frames.parquet").unlink()
+        block = data["modes"]["stream"]
+        block["streams"] = [dict(block["streams"][0], truth_windows=9_999) for _ in range(2)]
+        for name in ("frames", "duty_cycle_all_frames", "real_time_factor"):
+            block["metrics"].pop(name, None)
+        detections = ["stream,index,time_ms,from_sync_s,frame,wake_output,outcome"]
+        truth = ["stream,window,start_s,stop_s"]
+        for i in range(2):
+            detections += [f"{i},{j},{j * 100},{j / 10},,,fp" for j in range(10_000)]
+            truth += [f"{i},{j},{j * 0.1 + 0.05},{j * 0.1 + 0.06}" for j in range(9_999)]
+        (folder / "stream_detections.csv").write_text("\n".join(detections) + "\n")
+        (folder / "stream_truth.csv").write_text("\n".join(truth) + "\n")
+        rows = (folder / "stream_dutycycle.csv").read_text().splitlines()
+        rows += [f"1,{r.split(',', 1)[1]}" for r in rows[1:]]  # the second stream's edges
+        (folder / "stream_dutycycle.csv").write_text("\n".join(rows) + "\n")
+
+    started = time.monotonic()
+    problems = forged(stream_bundle, tmp_path / "b", crowd)
+    assert any("199980000 window × detection pairs" in p for p in problems), problems
+    assert time.monotonic() - started < 3.0
