@@ -36,6 +36,7 @@ MAX_DUTY_EDGES = 10_000  # the reference board keeps 100; a bound, not a rule
 MAX_ACTIVATIONS = 64_000  # the reference DUT's activation log
 MAX_REPLY_LINES = 20_000
 UINT32 = 2**32
+MIN_DUT_BAUD, MAX_DUT_BAUD = 1200, 2_000_000  # baud_config.c takes up to 2 000 000; 1200 lists slowly but really
 PAUSE_BEFORE_STOP_S = 0.25  # the runner's sleep between `play` and `dut stop`
 _DETECTION = re.compile(r"^(\d{1,10}),$")
 _INT = re.compile(r"^-?\d{1,10}$")
@@ -202,6 +203,10 @@ class SwwBoardSession:
     def run_stream(self, wav_file: str, length_s: float, on_start=None, on_stop=None) -> BoardRecords:  # noqa: ANN001
         """The runner's stream step. `on_start()` runs before `dut start`, `on_stop()` after `dut stop`
         (the power monitor's window)."""
+        if not MIN_DUT_BAUD <= self.dut_baud <= MAX_DUT_BAUD:  # the deadline of `dut stop` scales with it
+            raise ProtocolError(f"the interface board reports a DUT rate of {self.dut_baud} baud; expected "
+                                f"{MIN_DUT_BAUD}–{MAX_DUT_BAUD} (its firmware's range): check its reply to "
+                                "setbaud, or set the DUT's rate with --baud stream=N")
         self.dut("stop")  # clears a previous run ("I2S is already idle" otherwise)
         if on_start is not None:
             on_start()

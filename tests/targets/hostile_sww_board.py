@@ -59,6 +59,8 @@ SCENARIOS = {
         "Duty cycle start times (s)", "6400, 3200, 0, ", "Duty cycle stop times (s)", "7400, 4200, 1000, m-ready")])},
     # after the first byte from the host, lines forever and never the banner's end
     "flooding-boot": {"boot": lambda: forever(b"m-timestamp-mode-energy\r\n" * 512)},
+    # a board that reports a DUT rate of 1 baud (the deadline of `dut stop`'s activation list scales with it)
+    "one-baud": {"setbaud 115200": lambda: iter([lines("set baud to: 1", "m-ready")])},
     # board commands answered with empty lines forever
     "blank-flood": {"print_detections": lambda: forever(CRLF * 2048)},
 }

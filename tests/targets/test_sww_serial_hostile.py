@@ -105,3 +105,13 @@ def test_the_run_keeps_its_bundle_and_names_the_fault(reference_dir, cli_env, ti
     (printed,) = json.loads(proc.stdout)
     stream = json.loads((Path(printed["bundle"]) / "result.json").read_text())["modes"]["stream"]
     assert stream["status"] == "failed" and "more than 20000 lines" in stream["reason"], stream
+
+
+def test_a_dut_rate_that_would_stretch_the_deadlines_is_refused(hostile_board):
+    """At the 1 baud a board reported, `dut stop` would wait 2 × 312 frames × 60 bits / 1 s ≈ 10 h for the
+    activation list of a 10-s stream."""
+    session = hostile_board("one-baud")
+    session.dut_baud = session.board.set_baud(115200)
+    message, took = failure(lambda: session.run_stream("s.wav", 10.0))
+    assert "1 baud" in message and "interface board" in message, message
+    assert took < 1.0
