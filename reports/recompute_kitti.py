@@ -8,8 +8,9 @@ box, score) in the order the run produced them. The AP table is evaluated again 
 every cell the bundle states (ground truths, TP, FP, AP|R11, AP|R40) must match it.
 
 Bounds: the readers cap rows and bytes (:mod:`bounded_tables`); on top of that at most
-`MAX_IMAGES` images and `MAX_PER_IMAGE` detections or labels per image, since the devkit's
-matching costs detections × ground truths per image.
+`MAX_IMAGES` images, `MAX_PER_IMAGE` detections or labels per image and `MAX_PAIRS` label ×
+detection pairs of a class in all, since the devkit's matching costs detections × ground truths
+per image and score threshold.
 """
 
 from __future__ import annotations
@@ -22,9 +23,14 @@ from tinybench.reports.bounded_tables import read_csv
 from tinybench.reports.recompute import _Mode, check
 from tinybench.reports.safe_json import Refusal
 from tinybench.workloads.metrics.kitti_ap import METHODS, Detection, GroundTruth, evaluate
+from tinybench.workloads.metrics.kitti_rules import CLASSES, NEIGHBOURS
 
 MAX_IMAGES = 20_000
 MAX_PER_IMAGE = 1_000
+MAX_COORDINATE = 1e5  # pixels; keeps the devkit's areas and overlaps finite (a 1e300-px box overflowed them)
+# Σ over images and classes of labels × detections. Estimated for KITTI val with 100 detections per class and
+# image (det01's top-k) against its ≈ 4 Cars + 1 Pedestrian per image: ≈ 2 M; 1 M pairs take ≈ 2.5 s here
+MAX_PAIRS = 4_000_000
 HEADLINE = ("Car", "moderate")
 TABLE_KEYS = ("ground_truths", "tp", "fp", "ap_r11", "ap_r40")
 KINDS = ("image", "object", "dont_care")
@@ -34,6 +40,9 @@ def _box(rows: dict[str, np.ndarray], i: int, name: str) -> tuple[float, float, 
     box = tuple(float(rows[k][i]) for k in ("x1", "y1", "x2", "y2"))
     if not all(np.isfinite(box)) or box[2] < box[0] or box[3] < box[1]:
         raise Refusal(f"{name}: row {i + 1}: a box needs finite x1 ≤ x2, y1 ≤ y2")
+    if max(abs(v) for v in box) > MAX_COORDINATE:
+        raise Refusal(f"{name}: row {i + 1}: a box corner lies more than {MAX_COORDINATE:g} pixels from the image "
+                      "(KITTI images are 1242 × 375)")
     return box
 
 
@@ -80,7 +89,22 @@ def _images(job: _Mode) -> list[tuple[list, list, list]]:
                 raise Refusal(f"accuracy_detections.csv: more than {MAX_PER_IMAGE} detections on one image")
             found[image].append(Detection(str(dets["class"][i]), _box(dets, i, "accuracy_detections.csv"),
                                           float(dets["score"][i])))
-    return [(labels[image][0], found[image], labels[image][1]) for image in order]
+    images = [(labels[image][0], found[image], labels[image][1]) for image in order]
+    pairs = sum(_pairs(objects, detections) for objects, detections, _ in images)
+    if pairs > MAX_PAIRS:
+        raise Refusal(f"accuracy_truth.csv, accuracy_detections.csv: {pairs} label × detection pairs of the same "
+                      f"class; at most {MAX_PAIRS} are re-evaluated (the devkit matches every pair once per score "
+                      "threshold: a crowded forged image set would take minutes)")
+    return images
+
+
+def _pairs(objects: list[GroundTruth], detections: list[Detection]) -> int:
+    """The matching work of one image: per class, its detections × the labels of that class (or its neighbour)."""
+    work = 0
+    for cls in CLASSES:
+        labels = sum(1 for o in objects if o.cls in (cls, NEIGHBOURS.get(cls)))
+        work += labels * sum(1 for d in detections if d.cls == cls) if labels else 0
+    return work
 
 
 def kitti_ap(job: _Mode) -> None:

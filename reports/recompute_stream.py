@@ -40,15 +40,21 @@ from tinybench.workloads.sww_detection import (
     BOARD_TICK_S,
     DetectionRule,
     board_detections,
+    board_duty_record,
+    device_schedule,
     pulse_frames,
 )
-from tinybench.workloads.sww_frontend import FRAME_S
+from tinybench.workloads.datasets.sww_stream import MAX_STREAM_S
+from tinybench.workloads.sww_frontend import FRAME_S, SAMPLE_RATE, frame_count
 
 TRUTH_COLUMNS = {"stream": "int", "window": "int", "start_s": "float", "stop_s": "float"}
 FRAME_COLUMNS = {"stream": "int", "frame": "int", "start_s": "float", "stop_s": "float", "processing_s": "float",
                  "model_s": "float", "frontend_s": "float?", "fired": "bool", "out0": "number", "out1": "number",
                  "out2": "number", "cycles": "number", "energy_j": "float"}
 OFFICIAL_LENGTH_S = 1200.0
+MAX_FRAMES_PER_STREAM = int(MAX_STREAM_S / FRAME_S)  # 225 000: the longest stream a truth file may declare
+MAX_SCORED_PAIRS = 50_000_000  # Σ windows × detections over the streams (official: 50 × ≤ 10⁴); ≈ 0.2 s
+MAX_FRAMES_TOTAL = 1_000_000  # ≈ 9 h of audio; 13 columns × 8 bytes × 1 M ≈ 100 MB decoded
 METRICS = {"duty_cycle", "period_mean", "processing_time_mean", "throughput", "duty_cycle_all_frames",
            "real_time_factor", "frames", "true_positives", "false_negatives", "false_positives", "f1",
            "power_average", "energy_per_frame"}
@@ -80,7 +86,7 @@ def stream(job) -> None:  # noqa: ANN001 - recompute._Mode
             job.metric("period_mean", duty.period_s * 1e3, "ms")
             job.metric("processing_time_mean", duty.processing_time_s * 1e3, "ms")
             job.metric("throughput", duty.throughput_inf_s, "inf/s")
-    overruns = _frames(job, detections) if "stream_frames.parquet" in job.names else None
+    overruns = _frames(job, detections, duty_rows) if "stream_frames.parquet" in job.names else None
     if overruns is None:
         job.out.notes.append("no stream_frames.parquet (a device's run): per-frame figures are the board's only")
         for name in ("frames", "duty_cycle_all_frames", "real_time_factor"):
@@ -118,11 +124,15 @@ def _compare_duty(job, label: str, published: dict, duty) -> None:  # noqa: ANN0
             job.problem("result.json", f"{label}: {key} {published.get(key)} does not match its raw data ({value})")
 
 
-def _frames(job, detections: list[dict]) -> int:  # noqa: ANN001
+def _frames(job, detections: list[dict], duty_rows: list[dict]) -> int:  # noqa: ANN001
     """Per-frame figures and the detections they imply; returns the number of overruns."""
     block, streams = job.block, job.block["streams"]
+    stated = sum(s["frames"] for s in streams)  # compared with the file per stream below; a bound before decoding
+    if any(s["frames"] > MAX_FRAMES_PER_STREAM for s in streams) or stated > MAX_FRAMES_TOTAL:
+        raise Refusal(f"result.json: {stated} frames over {len(streams)} streams; at most {MAX_FRAMES_PER_STREAM} per "
+                      f"stream (a {MAX_STREAM_S / 3600:g}-hour stream) and {MAX_FRAMES_TOTAL} in all are checked")
     frames = read_parquet(job.folder / "stream_frames.parquet", "stream_frames.parquet", FRAME_COLUMNS,
-                          optional=frozenset({"frontend_s", "out1", "out2", "cycles", "energy_j"}))
+                          max_rows=stated, optional=frozenset({"frontend_s", "out1", "out2", "cycles", "energy_j"}))
     parts = _per_stream(frames, len(streams), "stream_frames.parquet", "frame")
     rule_json = block["detection_rule"]
     rule = DetectionRule(float(rule_json["threshold"]), int(rule_json["output_index"]),
@@ -130,18 +140,32 @@ def _frames(job, detections: list[dict]) -> int:  # noqa: ANN001
     column = f"out{rule.output_index}"
     if column not in frames:
         raise Refusal(f"stream_frames.parquet: no column {column} (the detection rule's output)")
-    for i, (part, found) in enumerate(zip(parts, detections)):
+    for i, (part, found, edges) in enumerate(zip(parts, detections, duty_rows)):
         if np.any(part["processing_s"] < 0) or np.any(part["stop_s"] < part["start_s"]):
             raise Refusal(f"stream_frames.parquet: stream {i}: negative processing times")
+        start, stop = device_schedule(part["processing_s"])
+        if not (np.allclose(start, part["start_s"], rtol=0, atol=1e-9) and
+                np.allclose(stop, part["stop_s"], rtol=0, atol=1e-9)):
+            job.problem("stream_frames.parquet", f"stream {i}: the frames' start and stop times are not the device "
+                                                 "schedule of their processing times (a frame every 32 ms, one at "
+                                                 "a time)")
         if not np.array_equal(part["fired"], rule.fires(part[column])):
             job.problem("stream_frames.parquet", f"stream {i}: 'fired' is not the detection rule applied to {column}")
         pulses = pulse_frames(part["fired"])
         kept, stamps = board_detections(part["stop_s"][pulses])
+        if board_duty_record(part["start_s"], part["stop_s"]) != (edges["start_ticks"].tolist(),
+                                                                 edges["stop_ticks"].tolist()):
+            job.problem("stream_dutycycle.csv", f"stream {i}: the Processing-pin edges are not those the frames imply "
+                                                "(the board's first 100 rising and falling edges of stream_frames)")
         if stamps != found["time_ms"].tolist():
             job.problem("stream_detections.csv", f"stream {i}: {len(found['time_ms'])} detections, but the frames "
                                                  f"imply {len(stamps)} the board would store (or other times)")
         if streams[i]["frames"] != part["frame"].size:
             job.problem("result.json", f"stream {i}: {streams[i]['frames']} frames, the raw file has {part['frame'].size}")
+        implied = frame_count(round(min(streams[i]["seconds"], 2 * MAX_STREAM_S) * SAMPLE_RATE))
+        if implied != part["frame"].size:
+            job.problem("result.json", f"stream {i}: a {streams[i]['seconds']:g} s stream has {implied} frames of "
+                                       f"{FRAME_S * 1e3:g} ms; the raw file has {part['frame'].size}")
         if i == 0:
             job.metric("duty_cycle_all_frames", duty_cycle(part["start_s"], part["stop_s"]).duty_cycle, "fraction")
     processing = frames["processing_s"]
@@ -185,6 +209,11 @@ def _score(job, detections: list[dict]) -> bool:  # noqa: ANN001
         return False
     truth = _per_stream(read_csv(job.folder / "stream_truth.csv", "stream_truth.csv", TRUTH_COLUMNS),
                         len(streams), "stream_truth.csv", "window")
+    pairs = sum(w["window"].size * d["time_ms"].size for w, d in zip(truth, detections))
+    if pairs > MAX_SCORED_PAIRS:
+        raise Refusal(f"stream_truth.csv, stream_detections.csv: {pairs} window × detection pairs over "
+                      f"{len(streams)} streams; at most {MAX_SCORED_PAIRS} are re-scored (the official stream: 50 "
+                      "windows)")
     totals = np.zeros(3, dtype=int)
     for i, (found, windows) in enumerate(zip(detections, truth)):
         if np.any(windows["start_s"] < 0) or np.any(windows["stop_s"] < windows["start_s"]):
@@ -233,6 +262,11 @@ def _consistent(job, detections: list[dict]) -> None:  # noqa: ANN001
                 stated.get("true_positives", 0) + stated.get("false_negatives", 0) != streams[i]["truth_windows"]:
             job.problem("stream_detections.csv", f"stream {i}: the detections' outcomes ({tp} wake words found, {fp} "
                                                  "false positives) disagree with result.json")
+        for key, count in (("true_positive_starts_s", "true_positives"), ("false_negative_starts_s", "false_negatives"),
+                           ("false_positives_s", "false_positives")):
+            if len(stated.get(key, [])) != stated.get(count):
+                job.problem("result.json", f"stream {i}: {len(stated.get(key, []))} times in {key} for "
+                                           f"{stated.get(count)} {count.replace('_', ' ')}")
         totals[0] += tp
         totals[1] += fp
     if "true_positives" in metrics and (metrics["true_positives"]["value"], metrics["false_positives"]["value"]) != \

@@ -7,7 +7,9 @@ From MLPerf Tiny's rules and checker (`submission_checker.py`, `MLPerfTiny_Rules
   test);
 - `sww_truth` (both divisions): the truth windows' start times are the official stream's
   insertion times (`long_wav_spec.json`, where it is available offline: cache or
-  `TINYBENCH_REFERENCE_DIR`; otherwise a note says they were not compared);
+  `TINYBENCH_REFERENCE_DIR`; otherwise a note says they were not compared), and each window
+  lasts at most 1 s (its stop depends on the clip's trimming, which needs Speech Commands:
+  the length is what can be checked offline);
 - `sww_false_positives`, `sww_false_negatives` (closed division): at most 8 of each, counted
   by re-scoring the submitted detections against the submitted truth;
 - `sww_recomputed`: TP/FN/FP must have been recomputed (the truth windows are present).
@@ -20,6 +22,7 @@ from __future__ import annotations
 from tinybench.workloads.metrics.sww_scoring import CLOSED_WAKE_WORDS
 
 OFFICIAL_LENGTH_S = 1200.0
+MAX_WORD_S = 1.0  # a truth window is a Speech Commands clip (1 s at most) trimmed (build_long_wav.py)
 COVERED = frozenset({"official_stream", "quality_target", "recomputed"})  # re-derived checks reported here by name
 
 
@@ -61,6 +64,14 @@ def stream_rules(block: dict, where: str, division: str, report) -> None:  # noq
         first = next((i for i, (a, (b, _)) in enumerate(zip(starts, truth[0])) if abs(a - b) > 1e-6), len(starts))
         report.add(f"{where}/stream_truth.csv", "sww_truth", f"the truth windows are not the official stream's "
                                                              f"(wake word {first + 1} differs from long_wav_spec.json)")
+    long = next((i for i, (start, stop) in enumerate(truth[0]) if not 0 < stop - start <= MAX_WORD_S), None)
+    if long is not None:
+        start, stop = truth[0][long]
+        report.add(f"{where}/stream_truth.csv", "sww_truth", f"wake word {long + 1}'s truth window lasts "
+                                                             f"{stop - start:.3f} s; an official window is one trimmed "
+                                                             f"Speech Commands clip, more than 0 and at most "
+                                                             f"{MAX_WORD_S:g} s (a wider one turns false positives "
+                                                             "into hits)")
     if division == "closed":
         limit = closed_limit()
         if fp > limit:

@@ -18,7 +18,7 @@ from tinybench.targets.eembc_protocol import (
     ProtocolError,
     encode_command,
 )
-from tinybench.targets.serial_link import DeviceReset, LineLink
+from tinybench.targets.serial_link import MAX_REPLY_LINES, DeviceReset, LineLink
 
 DUT_PREFIX = "[dut]: "
 _BAUD = re.compile(r"^(?:set baud to|baud is): ?(?P<baud>\d+)$")
@@ -49,13 +49,13 @@ class InterfaceBoardTransport(_LinkTransport):
     kind = "interface-board"
     max_db_chunk = INTERFACE_BOARD_CHUNK_BYTES
 
-    def command(self, command: str, timeout_s: float) -> list[str]:
+    def command(self, command: str, timeout_s: float, max_lines: int = MAX_REPLY_LINES) -> list[str]:
         encode_command(command)  # the DUT's own 80-character limit applies to the relayed command
         wrapped = f"dut {command}"
         head = self.link.command(wrapped, min(timeout_s, 5.0), max_chars=MAX_COMMAND_CHARS + len("dut "))
         if head != [f"m-dut-passthrough({command})"]:
             raise ProtocolError(f"the interface board did not pass '{command}' through: {head!r}")
-        lines = self.link.collect(wrapped, timeout_s, end=DUT_PREFIX + READY)
+        lines = self.link.collect(wrapped, timeout_s, end=DUT_PREFIX + READY, max_lines=max_lines)
         stray = [line for line in lines if not line.startswith(DUT_PREFIX)]
         if stray:
             raise ProtocolError(f"unexpected interface-board line while relaying '{command}': {stray[0]!r}")

@@ -11,7 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tinybench.targets.eembc_protocol import BOOT_LINES, MAX_COMMAND_CHARS, READY, encode_command
+from tinybench.targets.eembc_protocol import BOOT_LINES, MAX_COMMAND_CHARS, READY, ProtocolError, encode_command
+
+MAX_LINE_BYTES = 1 << 20  # far above any reply line (an m-results line, 16 activations); bounds a line never ended
+MAX_REPLY_LINES = 500_000  # far above any reply (`db print` of a 4-MB input); bounds a device that floods
 
 
 class LinkTimeout(Exception):
@@ -42,6 +45,7 @@ class LineLink:
         self.port = port
         self.description = description
         self._buffer = bytearray()
+        self._scanned = 0  # bytes at the buffer's start known to hold no newline
         self._timeout = getattr(port, "timeout", None)
         self.transcript = Transcript()
         self.on_line: Callable[[str], None] | None = None  # e.g. the bundle's log
@@ -54,8 +58,18 @@ class LineLink:
     def read_line(self, deadline: float) -> str | None:
         """The next line, or None when `deadline` (time.monotonic) passes first."""
         while True:
-            newline = self._buffer.find(b"\n")
-            if newline >= 0:
+            newline = self._buffer.find(b"\n", self._scanned)
+            if newline < 0:
+                self._scanned = len(self._buffer)
+                if self._scanned > MAX_LINE_BYTES:
+                    head = bytes(self._buffer[:40]).decode("ascii", "replace")
+                    self._buffer.clear()
+                    self._scanned = 0
+                    raise ProtocolError(f"{self.description} sent more than {MAX_LINE_BYTES} bytes without an end of "
+                                        f"line (starting {head!r}): not a line of the protocol; check the baud rate "
+                                        "and that this port is the device's")
+            else:
+                self._scanned = 0
                 raw = bytes(self._buffer[:newline])
                 del self._buffer[: newline + 1]
                 line = raw.replace(b"\r", b"").replace(b"\x00", b"").decode("ascii", "replace")
@@ -83,11 +97,15 @@ class LineLink:
         except (OSError, AttributeError):
             pass
         while time.monotonic() < end:
-            line = self.read_line(min(end, time.monotonic() + quiet_s))
+            try:
+                line = self.read_line(min(end, time.monotonic() + quiet_s))
+            except ProtocolError:  # an endless line: discarded like the rest
+                continue
             if line is None:
                 break
             lines.append(line)
         self._buffer.clear()
+        self._scanned = 0
         return lines
 
     # -- commands --------------------------------------------------------------------
@@ -98,7 +116,8 @@ class LineLink:
         self.write(encode_command(command, max_chars))
         return self.collect(command, timeout_s, end, allow_boot)
 
-    def collect(self, command: str, timeout_s: float, end: str = READY, allow_boot: bool = False) -> list[str]:
+    def collect(self, command: str, timeout_s: float, end: str = READY, allow_boot: bool = False,
+                max_lines: int = MAX_REPLY_LINES) -> list[str]:
         deadline = time.monotonic() + timeout_s
         lines: list[str] = []
         while True:
@@ -113,6 +132,9 @@ class LineLink:
                                   f"(it printed {line!r})")
             if line:
                 lines.append(line)
+                if len(lines) > max_lines:
+                    raise ProtocolError(f"the reply to '{_short(command)}' on {self.description} has more than "
+                                        f"{max_lines} lines (it ends {lines[-1][:40]!r}): the device floods; reset it")
 
     def wait_for(self, wanted: str, timeout_s: float, what: str) -> list[str]:
         """Lines up to and including `wanted` (e.g. m-init-done after a reset)."""
@@ -125,6 +147,9 @@ class LineLink:
             lines.append(line)
             if line == wanted:
                 return lines
+            if len(lines) > MAX_REPLY_LINES:
+                raise ProtocolError(f"more than {MAX_REPLY_LINES} lines from {self.description} after {what} and no "
+                                    f"{wanted!r} (the last: {line[:40]!r}): the device floods; reset it")
 
 
 def _short(command: str) -> str:

@@ -36,6 +36,7 @@ MAX_DUTY_EDGES = 10_000  # the reference board keeps 100; a bound, not a rule
 MAX_ACTIVATIONS = 64_000  # the reference DUT's activation log
 MAX_REPLY_LINES = 20_000
 UINT32 = 2**32
+MIN_DUT_BAUD, MAX_DUT_BAUD = 1200, 2_000_000  # baud_config.c takes up to 2 000 000; 1200 lists slowly but really
 PAUSE_BEFORE_STOP_S = 0.25  # the runner's sleep between `play` and `dut stop`
 _DETECTION = re.compile(r"^(\d{1,10}),$")
 _INT = re.compile(r"^-?\d{1,10}$")
@@ -70,7 +71,19 @@ def parse_detections(lines: list[str]) -> list[int]:
         values.append(int(m[1]))
     if len(values) > MAX_DETECTIONS:
         raise ProtocolError(f"{len(values)} detection timestamps; the board stores at most {MAX_DETECTIONS}")
+    _in_time_order(values, "detection", "print_detections")
     return values
+
+
+def _in_time_order(values: list[int], what: str, command: str) -> None:
+    """The board's timer only counts up: a list that goes back in time is a corrupt reply (and, for detections,
+    would cost the runner's O(n²) debounce if scored). TIM2 (32 bits of 10 µs, zeroed by record_detections) wraps
+    after 11.9 h — the firmware's only reason to store a smaller timestamp — and a stream lasts at most 2 h."""
+    for i in range(1, len(values)):
+        if values[i] < values[i - 1]:
+            raise ProtocolError(f"the {what} times in the reply to {command} go back in time ({what} {i + 1}: "
+                                f"{values[i]} after {values[i - 1]}); the board records them in time order — the "
+                                "reply is corrupt (check the wiring and the board's firmware)")
 
 
 def parse_dutycycle(lines: list[str]) -> tuple[list[int], list[int]]:
@@ -93,6 +106,8 @@ def parse_dutycycle(lines: list[str]) -> tuple[list[int], list[int]]:
                 raise ProtocolError(f"more than {MAX_DUTY_EDGES} duty-cycle edges")
     if current == 0:
         raise ProtocolError(f"the reply to print_dutycycle has no {DUTY_STOP_HEADER!r} line")
+    _in_time_order(lists[0], "rising-edge", "print_dutycycle")
+    _in_time_order(lists[1], "falling-edge", "print_dutycycle")
     return lists[0], lists[1]
 
 
@@ -152,7 +167,8 @@ class SwwBoardSession:
                 raise ProtocolError(f"the reply to '{command}' exceeds {MAX_REPLY_LINES} lines")
 
     def dut(self, command: str, timeout_s: float | None = None) -> list[str]:
-        return self.board.command(command, timeout_s or self.timeouts.command_s)
+        """A DUT command through the board; its reply (at most the activation list's lines) is bounded."""
+        return self.board.command(command, timeout_s or self.timeouts.command_s, max_lines=MAX_REPLY_LINES)
 
     def record_detections(self) -> None:
         lines = self._board_command("record_detections", self.timeouts.command_s)
@@ -187,6 +203,10 @@ class SwwBoardSession:
     def run_stream(self, wav_file: str, length_s: float, on_start=None, on_stop=None) -> BoardRecords:  # noqa: ANN001
         """The runner's stream step. `on_start()` runs before `dut start`, `on_stop()` after `dut stop`
         (the power monitor's window)."""
+        if not MIN_DUT_BAUD <= self.dut_baud <= MAX_DUT_BAUD:  # the deadline of `dut stop` scales with it
+            raise ProtocolError(f"the interface board reports a DUT rate of {self.dut_baud} baud; expected "
+                                f"{MIN_DUT_BAUD}–{MAX_DUT_BAUD} (its firmware's range): check its reply to "
+                                "setbaud, or set the DUT's rate with --baud stream=N")
         self.dut("stop")  # clears a previous run ("I2S is already idle" otherwise)
         if on_start is not None:
             on_start()

@@ -109,10 +109,13 @@ class SwwBoard:
     # -- play -------------------------------------------------------------------------------
     def _find(self, name: str) -> Path | None:
         """A plain file name on the card (no folders, no traversal)."""
-        if not name or "/" in name or "\\" in name or name in (".", ".."):
-            return None
+        if not name or "/" in name or "\\" in name or "\0" in name or name in (".", "..") or len(name) > 255:
+            return None  # FAT32's long names are at most 255 characters
         path = self.sd_card / name
-        return path if path.is_file() and not path.is_symlink() else None
+        try:
+            return path if path.is_file() and not path.is_symlink() else None
+        except OSError:  # a name the host's file system cannot take: not on the card
+            return None
 
     def _play(self, name: str, t: float, dut) -> list[Out]:  # noqa: ANN001
         out: list[Out] = [f"Attempting to play {name}{CRLF}"]

@@ -91,3 +91,34 @@ def test_the_run_page_shows_the_recomputed_table_and_its_method(run_det01, tmp_p
     (page,) = [p for p in (tmp_path / "site").rglob("*.html") if run_det01.name in p.name]
     html = page.read_text()
     assert "method: devkit" in html and "ground truth is not kept" not in html
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_forged_boxes_are_bounded_before_the_evaluation(run_det01, tmp_path):
+    """5 images of 999 overlapping Cars and 999 detections each (0.8 MB of CSV): the devkit's matching costs
+    labels × detections per image and pass — 20 such images took 133 s and 1 GB before. Refused up front."""
+    import time
+
+    forged = tmp_path / "crowded" / run_det01.name
+    shutil.copytree(run_det01, forged)
+    truth, dets = [["image", "kind", "class", "x1", "y1", "x2", "y2", "truncation", "occlusion"]], \
+        [["image", "class", "x1", "y1", "x2", "y2", "score"]]
+    for image in range(5):
+        truth.append([str(image), "image"] + [""] * 7)
+        for k in range(999):
+            truth.append([str(image), "object", "Car", str(k), "100", str(k + 100), "160", "0", "0"])
+            dets.append([str(image), "Car", str(k), "100", str(k + 100), "160", str(k / 1000)])
+    _rewrite(forged / "accuracy_truth.csv", lambda rows: truth)
+    _rewrite(forged / "accuracy_detections.csv", lambda rows: dets)
+    started = time.monotonic()
+    problems = _verify(forged).problems
+    assert any("4990005 label × detection pairs" in p and "at most" in p for p in problems), problems
+    assert time.monotonic() - started < 3.0
+
+    # 1e300-px boxes overflowed the devkit's areas (RuntimeWarning, NaN overlaps) instead of being refused
+    huge = tmp_path / "huge" / run_det01.name
+    shutil.copytree(run_det01, huge)
+    _rewrite(huge / "accuracy_detections.csv",
+             lambda rows: rows + [[rows[1][0], "Car", "-1e300", "0", "1e300", "1e300", "0.9"]])
+    problems = _verify(huge).problems
+    assert any("accuracy_detections.csv" in p and "pixels" in p for p in problems), problems

@@ -55,8 +55,9 @@ def test_play_streams_for_the_files_length_and_records_the_pins(tmp_path):
 
 def test_play_refuses_what_the_board_cannot_open(tmp_path):
     (tmp_path / "x.wav").write_bytes(wav_bytes(np.zeros((600, 2))))
+    (tmp_path / "card").mkdir()
     board = SwwBoard(tmp_path / "card", EmulatorClock("virtual"))
-    for name in ("x.wav", "../x.wav", "", "nope.wav"):
+    for name in ("x.wav", "../x.wav", "", "nope.wav", "x" * 3000, "a\0b.wav"):  # a long name crashed the emulator
         assert lines_of(board.run("play", name, 0.0, PinsOnly()))[-2:] == [PLAY_ERROR, "m-ready"]
 
 
