@@ -3,10 +3,10 @@
 Runs are matched by workload; when a side holds several systems for one workload, by system.
 Several runs of the same (system, workload) on one side are pooled (the bootstrap then
 resamples runs too). Metrics: latency (from the window throughputs; where every inference
-was timed, also the median and the fastest inference per window), energy per inference, cold and warm spin-up (ratios of medians, B ÷ A:
-above 1 means B costs more) and accuracy (B − A in percentage points). The statistics are
-in :mod:`tinybench.compare_stats`; the JSON document is described in the README
-("Comparing runs").
+was timed, also the median and the fastest inference per window), energy per inference,
+cold and warm spin-up (ratios of medians, B ÷ A: above 1 means B costs more) and accuracy
+(B − A in percentage points). The statistics are in :mod:`tinybench.compare_stats`; the JSON
+document is described in docs/reference/compare-json.md.
 """
 
 from __future__ import annotations
