@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tinybench.energy_accounting import sample_window_energy
-from tinybench.errors import TargetError
+from tinybench.errors import TargetError, TinybenchError
 from tinybench.modes.outcome import ModeOutcome, Quantity
 from tinybench.progress import Progress
 from tinybench.rules import RuleCheck, RulesProfile
@@ -50,9 +50,10 @@ ENERGY_DEFINITION = ("power monitor samples between the DUT's timestamp pulses a
 
 def run_serial_stream(target: Target, model: ModelArtifact, streams: list, rules: RulesProfile, progress: Progress,
                       monitor: PowerMonitor | None = None, energy_unavailable: str | None = None) -> ModeOutcome:
-    """Play every stream through the board; analyse the board's records as for any target."""
-    from tinybench.modes.stream import StreamRecords, analyse_records
+    """Play every stream through the board; analyse the board's records as for any target.
 
+    A stream that fails after others finished fails the mode, and the finished streams' board
+    records (detections, Processing edges, activations, truth) are kept in the bundle."""
     synthetic = [s.name for s in streams if s.origin != "dataset"]
     if synthetic:
         raise TargetError(f"the interface board plays wavs from its SD card; {synthetic[0]} exists only on the host",
@@ -62,35 +63,77 @@ def run_serial_stream(target: Target, model: ModelArtifact, streams: list, rules
     scored = model.trained
     per_stream, energies, detection_rows, duty_rows, activation_rows = [], [], [], [], []
     for number, stream in enumerate(streams):
-        length = stream.declared_length_s or stream.seconds
-        task = progress.task(f"stream {stream.name}: playing {length:g} s from the board's SD card", total=1)
-        window: dict = {}
         try:
-            board = target.play_stream(stream.name, length, *_monitor_window(monitor, window))
-        finally:
-            task.finish()
-        records = StreamRecords(board.detections_ms, board.duty_start_ticks, board.duty_stop_ticks)
-        try:
-            figures = analyse_records(records, stream, scored)
-        except ScoringError as exc:  # no sync pulse, fewer than two Processing edges: nothing reached the board
-            raise TargetError(f"stream {stream.name}: the interface board's records cannot be analysed: {exc} "
-                              f"({len(board.detections_ms)} detections, {len(board.duty_start_ticks)} rising and "
-                              f"{len(board.duty_stop_ticks)} falling Processing edges)",
-                              hint="check the wires DUT wake-word pin → board WW_DET_IN and DUT Processing pin → "
-                                   "board DUT_DUTY_CYCLE, the I2S wires, and that the DUT answered `dut start`") from exc
-        energies.append(_window_energy(monitor, window, energy_unavailable))
-        per_stream.append(_details(stream, board, figures, model))
-        outcome = figures["score"].outcome if figures["score"] else ["sync"] + ["unscored"] * (len(board.detections_ms) - 1)
-        for i, stamp in enumerate(board.detections_ms):
-            detection_rows.append({"stream": number, "index": i, "time_ms": stamp,
-                                   "from_sync_s": (stamp - board.detections_ms[0]) / 1000, "frame": None,
-                                   "wake_output": None, "outcome": outcome[i]})
-        for edge, (a, b) in enumerate(zip(board.duty_start_ticks, board.duty_stop_ticks)):
-            duty_rows.append({"stream": number, "edge": edge, "start_ticks": a, "stop_ticks": b})
-        for frame, value in enumerate(board.activations or []):
-            activation_rows.append({"stream": number, "frame": frame, "wake_output": value,
-                                    "fired": bool(rule.fires(np.array([value]))[0])})
+            _play_one(target, model, stream, number, monitor, energy_unavailable, rule, scored, progress,
+                      per_stream, energies, detection_rows, duty_rows, activation_rows)
+        except TinybenchError as exc:  # keep what the board recorded for the streams that finished
+            if not per_stream:
+                raise
+            return _partial(streams[:number], exc, stream, detection_rows, duty_rows, activation_rows, scored)
     return _outcome(streams, per_stream, energies, detection_rows, duty_rows, activation_rows, rule, scored, rules)
+
+
+def _play_one(target: Target, model: ModelArtifact, stream, number: int, monitor: PowerMonitor | None,  # noqa: ANN001
+              energy_unavailable: str | None, rule: DetectionRule, scored: bool, progress: Progress,
+              per_stream: list, energies: list, detection_rows: list, duty_rows: list,
+              activation_rows: list) -> None:  # noqa: PLR0913
+    """Play one stream and append its records to the lists (only once all of it succeeded)."""
+    from tinybench.modes.stream import StreamRecords, analyse_records
+
+    length = stream.declared_length_s or stream.seconds
+    task = progress.task(f"stream {stream.name}: playing {length:g} s from the board's SD card", total=1)
+    window: dict = {}
+    try:
+        board = target.play_stream(stream.name, length, *_monitor_window(monitor, window))
+    finally:
+        task.finish()
+    records = StreamRecords(board.detections_ms, board.duty_start_ticks, board.duty_stop_ticks)
+    try:
+        figures = analyse_records(records, stream, scored)
+    except ScoringError as exc:  # no sync pulse, fewer than two Processing edges: nothing reached the board
+        raise TargetError(f"stream {stream.name}: the interface board's records cannot be analysed: {exc} "
+                          f"({len(board.detections_ms)} detections, {len(board.duty_start_ticks)} rising and "
+                          f"{len(board.duty_stop_ticks)} falling Processing edges)",
+                          hint="check the wires DUT wake-word pin → board WW_DET_IN and DUT Processing pin → "
+                               "board DUT_DUTY_CYCLE, the I2S wires, and that the DUT answered `dut start`") from exc
+    energies.append(_window_energy(monitor, window, energy_unavailable))
+    per_stream.append(_details(stream, board, figures, model))
+    outcome = figures["score"].outcome if figures["score"] else ["sync"] + ["unscored"] * (len(board.detections_ms) - 1)
+    for i, stamp in enumerate(board.detections_ms):
+        detection_rows.append({"stream": number, "index": i, "time_ms": stamp,
+                               "from_sync_s": (stamp - board.detections_ms[0]) / 1000, "frame": None,
+                               "wake_output": None, "outcome": outcome[i]})
+    for edge, (a, b) in enumerate(zip(board.duty_start_ticks, board.duty_stop_ticks)):
+        duty_rows.append({"stream": number, "edge": edge, "start_ticks": a, "stop_ticks": b})
+    for frame, value in enumerate(board.activations or []):
+        activation_rows.append({"stream": number, "frame": frame, "wake_output": value,
+                                "fired": bool(rule.fires(np.array([value]))[0])})
+
+
+def _partial(finished: list, exc: TinybenchError, failed, detection_rows: list, duty_rows: list,  # noqa: ANN001
+             activation_rows: list, scored: bool) -> ModeOutcome:
+    """A failed stream mode that keeps the board's records of the streams that finished (raw files only)."""
+    from tinybench.modes.stream import TRUTH_FILE, truth_table
+
+    tables = _tables(detection_rows, duty_rows, activation_rows)
+    if scored:
+        tables[TRUTH_FILE] = truth_table(finished)
+    return ModeOutcome(mode="stream", status="failed",
+                       reason=f"stream {len(finished) + 1} ({failed.name}) failed: {exc.one_line()} "
+                              f"({len(finished)} finished stream{'s' if len(finished) != 1 else ''} kept: their board "
+                              "records are in the bundle)",
+                       tables=tables)
+
+
+def _tables(detection_rows: list, duty_rows: list, activation_rows: list) -> dict[str, pd.DataFrame]:
+    tables = {"stream_detections.csv": pd.DataFrame(detection_rows, columns=["stream", "index", "time_ms",
+                                                                             "from_sync_s", "frame", "wake_output",
+                                                                             "outcome"]),
+              "stream_dutycycle.csv": pd.DataFrame(duty_rows, columns=["stream", "edge", "start_ticks", "stop_ticks"])}
+    if activation_rows:
+        tables["stream_activations.csv"] = pd.DataFrame(activation_rows, columns=["stream", "frame", "wake_output",
+                                                                                  "fired"])
+    return tables
 
 
 def _monitor_window(monitor: PowerMonitor | None, window: dict) -> tuple:
@@ -188,15 +231,9 @@ def _outcome(streams, per_stream, energies, detection_rows, duty_rows, activatio
         "streams": per_stream,
         "not_measured": NOT_MEASURED,
     }
-    tables = {"stream_detections.csv": pd.DataFrame(detection_rows, columns=["stream", "index", "time_ms",
-                                                                             "from_sync_s", "frame", "wake_output",
-                                                                             "outcome"]),
-              "stream_dutycycle.csv": pd.DataFrame(duty_rows, columns=["stream", "edge", "start_ticks", "stop_ticks"])}
+    tables = _tables(detection_rows, duty_rows, activation_rows)
     if scored:
         tables[TRUTH_FILE] = truth_table(streams)
-    if activation_rows:
-        tables["stream_activations.csv"] = pd.DataFrame(activation_rows, columns=["stream", "frame", "wake_output",
-                                                                                  "fired"])
     return ModeOutcome(mode="stream", status="measured", metrics=metrics, checks=checks, details=details,
                        tables=tables)
 

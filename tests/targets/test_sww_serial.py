@@ -209,6 +209,31 @@ def test_stream_errors_are_clear(stream_files, env, start_emulator, tinybench_cm
 
 
 @pytest.mark.needs_reference
+def test_a_stream_that_fails_after_another_finished_keeps_the_finished_records(stream_files, env, start_emulator,
+                                                                               tinybench_cmd, tmp_path):
+    """Two streams: the official 10-s one plays, the second is not on the card. The mode fails naming the
+    second, and the board's records of the first are in the bundle (nothing finished is lost)."""
+    data, card = stream_files
+    entries = json.loads((data / TRUTH).read_text())
+    shutil.copyfile(data / WAV, data / "copy.wav")  # on the host, not on the card
+    (data / "two.json").write_text(json.dumps(entries + [dict(entries[0], wav_file="copy.wav")]))
+    emulator = board(start_emulator, env, card)
+    proc = run(tinybench_cmd, env, tmp_path / "a", "--target", "serial", "-O", f"interface_port={emulator.port}",
+               "-O", "command_timeout_s=2", "--data", str(data / "two.json"))
+    assert proc.returncode != 0
+    result = bundle_of(proc)
+    stream = result["modes"]["stream"]
+    assert stream["status"] == "failed" and "stream 2 (copy.wav) failed" in stream["reason"], stream["reason"]
+    assert "cannot play copy.wav" in stream["reason"] and "1 finished stream kept" in stream["reason"]
+    detections = table(tmp_path / "a", result, "stream_detections")
+    edges = table(tmp_path / "a", result, "stream_dutycycle")
+    assert set(detections["stream"]) == {0} and len(detections) >= 3  # sync + the 10-s stream's detections
+    assert set(edges["stream"]) == {0} and len(edges) == 100  # the board records the first 100 frames
+    truth = table(tmp_path / "a", result, "stream_truth")
+    assert len(truth) == len(entries[0]["detection_windows"])
+
+
+@pytest.mark.needs_reference
 @pytest.mark.parametrize(("fault", "message"), [
     (("--fault-command", "record_detections", "--stall-after", "0"), "no complete reply to 'record_detections'"),
     (("--fault-command", "print_detections", "--garbage-after", "1"), "malformed detection timestamp"),
