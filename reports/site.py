@@ -34,8 +34,8 @@ from pathlib import Path
 from tinybench import __version__
 from tinybench.errors import TinybenchError
 from tinybench.reports import history as history_pages
-from tinybench.reports import svg_charts, sww_views
-from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
+from tinybench.reports import svg_charts, sww_views, system_pages
+from tinybench.reports.formatting import NOT_MEASURED, number, slug
 from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, order, page_names, row_from_json,
                                            row_to_json)
 from tinybench.reports.result_index import ResultIndex, chunks, slim
@@ -285,22 +285,29 @@ class _Builder:
     def run(self, diff: Diff, history: list[dict]) -> SiteReport:
         self.state.put("nav", json.dumps(self.common["nav_workloads"]))
         changed, gone = diff.changed, diff.gone
-        old = {}
+        old, moved = {}, {}  # moved: system → the smallest (created_utc, run_id) added, changed or removed there
         for chunk in chunks([c.run_id for c in changed] + gone, 500):
-            old.update((r[0], r[1:]) for r in self.db.execute(
-                f"SELECT run_id, workload, system_id, division FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
-                chunk))
+            for run_id, workload, system, division, created in self.db.execute(
+                    "SELECT run_id, workload, system_id, division, created_utc FROM shown "
+                    f"WHERE run_id IN ({','.join('?' * len(chunk))})", chunk):
+                old[run_id] = (workload, system, division)
+                moved[system] = min(moved.get(system, (created, run_id)), (created, run_id))
         groups = set(old.values()) | {(c.workload, c.system_id, c.division) for c in changed}
         if self.state.fresh:
             self._assets()
         failed = write_run_pages(self.out, [c.ref for c in changed], self.sub)
         self.rendered += len(changed) - len(failed)
         self._remember(changed, failed)
+        for chunk in chunks([c.run_id for c in changed], 500):
+            for run_id, system, created in self.db.execute(
+                    f"SELECT run_id, system_id, created_utc FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                moved[system] = min(moved.get(system, (created, run_id)), (created, run_id))
         self.db.executemany("DELETE FROM shown WHERE run_id = ?", [(r,) for r in gone])
         self.db.executemany("DELETE FROM summaries WHERE run_id = ?", [(r,) for r in gone])
         workloads = sorted({g[0] for g in groups})
         for system in sorted({g[1] for g in groups}):
-            self._system(system)
+            self._system(system, moved.get(system))
         for system, workload in sorted({(g[1], g[0]) for g in groups}):
             self._series(system, workload)
         for workload in workloads:
@@ -345,11 +352,11 @@ class _Builder:
              c.workload, c.system_id, c.division, json.loads(c.summary).get("created_utc", "")) for c in changed])
         self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", [(c.run_id, c.summary) for c in changed])
 
-    def summaries(self, where: str, params: tuple) -> list[dict]:
-        """Slim results of the shown runs matching `where`, oldest first (ties by run id)."""
+    def summaries(self, where: str, params: tuple, limit: str = "") -> list[dict]:
+        """Slim results of the shown runs matching `where`, oldest first (ties by run id); `limit`: LIMIT … OFFSET …"""
         return [json.loads(s) for (s,) in self.db.execute(
             "SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
-            f"WHERE s.status = 'ok' AND {where} ORDER BY s.created_utc, s.run_id", params)]
+            f"WHERE s.status = 'ok' AND {where} ORDER BY s.created_utc, s.run_id {limit}", params)]
 
     def _board_row(self, workload: str, system: str, division: str) -> None:
         summaries = self.summaries("workload = ? AND system_id = ? AND division = ?", (workload, system, division))
@@ -387,17 +394,37 @@ class _Builder:
                 "regressions": series.regressions}
         self.db.execute("INSERT INTO series VALUES (?, ?, ?)", (system, workload, json.dumps(info)))
 
-    def _system(self, system: str) -> None:
-        found = systems_of(self.summaries("system_id = ?", (system,)))
+    def _system(self, system: str, moved: tuple[str, str] | None) -> None:
+        """The system's pages (system_pages): those from the chunk holding `moved` (the oldest run key added,
+        changed or removed) on, or all when the number of pages changed; stale archive pages are deleted."""
+        (total,) = self.db.execute("SELECT count(*) FROM shown WHERE system_id = ? AND status = 'ok'",
+                                   (system,)).fetchone()
+        before = self.db.execute("SELECT info FROM systems WHERE system_id = ?", (system,)).fetchone()
+        had = json.loads(before[0]).get("pages", 1) if before else 0
         self.db.execute("DELETE FROM systems WHERE system_id = ?", (system,))
-        if not found:
-            self.delete(page_path(self.out, "systems", slug(system)))
+        name, pages = slug(system), system_pages.page_count(total)
+        for chunk in range(max(pages - 1, 0), had - 1):  # archives of chunks that are gone or now the main page
+            self.delete(page_path(self.out, "systems", system_pages.page_name(name, chunk, had)))
+        if not total:
+            self.delete(page_path(self.out, "systems", name))
             return
-        s = found[0]
-        self.write(page_path(self.out, "systems", s["slug"]), environment().get_template("system.html").render(
-            self.sub, s=s))
-        info = {k: s[k] for k in ("slug", "name", "target", "processor", "runtime")}
-        self.db.execute("INSERT INTO systems VALUES (?, ?)", (system, json.dumps(dict(info, runs=len(s["runs"])))))
+        first = 0
+        if had == pages and moved is not None:
+            (earlier,) = self.db.execute(
+                "SELECT count(*) FROM shown WHERE system_id = ? AND status = 'ok' AND "
+                "(created_utc < ? OR (created_utc = ? AND run_id < ?))", (system, moved[0], moved[0], moved[1])).fetchone()
+            first = min(earlier // system_pages.RUNS_PER_PAGE, pages - 1)
+        template = environment().get_template("system.html")
+        newest = None
+        for chunk in range(pages - 1, first - 1, -1):
+            runs = self.summaries("system_id = ?", (system,), f"LIMIT {system_pages.RUNS_PER_PAGE} "
+                                  f"OFFSET {chunk * system_pages.RUNS_PER_PAGE}")
+            newest = newest or runs[-1]
+            self.write(page_path(self.out, "systems", system_pages.page_name(name, chunk, pages)),
+                       system_pages.render(template, self.sub, name, chunk, pages, runs, newest, total))
+        info = {k: v for k, v in system_pages.facts(newest).items() if k in ("slug", "name", "target", "processor",
+                                                                             "runtime")}
+        self.db.execute("INSERT INTO systems VALUES (?, ?)", (system, json.dumps(dict(info, runs=total, pages=pages))))
 
     def _site_pages(self, rejected: list[tuple[str, str]], history: list[dict]) -> None:
         """index, systems, compare and history index: written when their bytes change."""
@@ -427,8 +454,10 @@ class _Builder:
         keep = {self.out / "index.html", self.out / "systems.html", self.out / "compare.html",
                 self.out / "history" / "index.html"}
         keep |= {page_path(self.out, "runs", r) for (r,) in self.db.execute("SELECT run_id FROM shown")}
-        keep |= {page_path(self.out, "systems", json.loads(i)["slug"]) for (i,) in
-                 self.db.execute("SELECT info FROM systems")}
+        for (info,) in self.db.execute("SELECT info FROM systems"):
+            info = json.loads(info)
+            keep |= {page_path(self.out, "systems", system_pages.page_name(info["slug"], c, info["pages"]))
+                     for c in range(info["pages"])}
         keep |= {self.out / "history" / f"{json.loads(i)['slug']}.html" for (i,) in
                  self.db.execute("SELECT info FROM series")}
         keep |= {p for p in self.out.glob("leaderboard/*.html") if p.name.split(".")[0] in self.common["nav_workloads"]}
@@ -488,49 +517,6 @@ WORKLOAD_PAGES: list[Callable[[_Builder, str], None]] = [leaderboard_pages]
 def _best(rows: list, key: str) -> str:
     values = [r.cells[key].value for r in rows if r.cells[key].value is not None]
     return number(min(values)) if values else NOT_MEASURED
-
-
-def systems_of(results: list[dict]) -> list[dict]:
-    """System pages' content: identity from the newest run, and every run of the system, newest first."""
-    systems: dict[str, dict] = {}
-    for result in sorted(results, key=lambda r: r["created_utc"], reverse=True):
-        sid = system_id(result)
-        info = result["target"]["system"]
-        system = systems.get(sid)
-        if system is None:
-            clock = info.get("clock_hz")
-            system = systems[sid] = {
-                "slug": slug(sid), "name": info.get("name", ""), "target": result["target"]["adapter"],
-                "processor": info.get("processor", ""), "runtime": info.get("runtime", ""),
-                "runtime_version": info.get("runtime_version", ""), "os": info.get("os") or "",
-                "clock": f"{clock / 1e6:,.0f} MHz" if clock else NOT_MEASURED,
-                "options": json.dumps(result["target"].get("options", {}), sort_keys=True),
-                "details": sorted((str(k), str(v)) for k, v in (info.get("details") or {}).items()), "runs": [],
-            }
-        modes = result["modes"]
-        latency = _metric(modes, "performance", "latency_median")
-        energy = _metric(modes, "energy", "energy_per_inference_median")
-        acc = modes.get("accuracy", {})
-        acc_metrics = acc.get("metrics", {}) if acc.get("status") == "measured" else {}
-        accuracy_text = (percent(acc_metrics["top1"]["value"]) if "top1" in acc_metrics else
-                         f"AUC {acc_metrics['auc']['value']:.4f}" if "auc" in acc_metrics else
-                         f"Car AP {percent(acc_metrics['car_ap_r40_moderate']['value'])}"
-                         if "car_ap_r40_moderate" in acc_metrics else NOT_MEASURED)
-        system["runs"].append({
-            "run_id": result["run_id"], "created": result["created_utc"], "workload": result["workload"]["id"],
-            "model": f"{result['model']['source']} ({result['model']['division']}"
-                     + (", declared by the submitter)" if result["model"].get("division_basis") == "declared" else ")"),
-            "latency": latency, "latency_text": number(latency), "energy": energy, "energy_text": number(energy),
-            "accuracy_text": accuracy_text, "valid": "yes" if result.get("valid_for_submission") else "no",
-        })
-    return sorted(systems.values(), key=lambda s: s["name"].lower())
-
-
-def _metric(modes: dict, mode: str, name: str) -> float | None:
-    block = modes.get(mode)
-    if not block or block.get("status") != "measured":
-        return None
-    return block.get("metrics", {}).get(name, {}).get("value")
 
 
 def compare_data(boards: dict, systems: list[dict]) -> dict:

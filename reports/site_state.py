@@ -26,7 +26,7 @@ from pathlib import Path
 from tinybench import __version__
 
 STATE_NAME = ".tinybench-site.sqlite"
-FORMAT = "2"
+FORMAT = "3"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shown(
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS shown(
   reason TEXT, workload TEXT, system_id TEXT, division TEXT, created_utc TEXT);
 CREATE TABLE IF NOT EXISTS summaries(run_id TEXT PRIMARY KEY, summary TEXT NOT NULL);  -- apart: scans of shown stay small
 CREATE INDEX IF NOT EXISTS shown_board ON shown(workload, system_id, division);
-CREATE INDEX IF NOT EXISTS shown_system ON shown(system_id);
+CREATE INDEX IF NOT EXISTS shown_system ON shown(system_id, created_utc, run_id);
 CREATE INDEX IF NOT EXISTS shown_newest ON shown(workload, created_utc, run_id);
 CREATE TABLE IF NOT EXISTS boards(workload TEXT, system_id TEXT, division TEXT, row TEXT NOT NULL,
   PRIMARY KEY (workload, system_id, division));
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS systems(system_id TEXT PRIMARY KEY, info TEXT NOT NUL
 # the modules that decide what a page shows (sww_views: the sww01 pages, where present)
 SITE_MODULES = ("site.py", "site_pages.py", "site_state.py", "leaderboard.py", "history.py", "run_view.py",
                 "html_fragments.py", "svg_charts.py", "formatting.py", "results_store.py", "result_index.py",
-                "sww_views.py")
+                "sww_views.py", "system_pages.py")
 
 
 @lru_cache(maxsize=1)
