@@ -121,7 +121,10 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
         params += [root, root + "/"]
         rejected += [(root if path == "." else f"{root}/{path}", reason or "rejected") for path, reason in
                      db.execute(f"SELECT path, reason FROM {table} WHERE status != 'ok' ORDER BY path")]
-        workloads |= {w for (w,) in db.execute(f"SELECT DISTINCT workload FROM {table} WHERE status = 'ok'")}
+        workloads |= {w for (w,) in db.execute(  # distinct workloads by skipping along the (status, workload) index
+            f"WITH RECURSIVE w(x) AS (SELECT (SELECT min(workload) FROM {table} WHERE status = 'ok') UNION ALL "
+            f"SELECT (SELECT min(workload) FROM {table} WHERE status = 'ok' AND workload > x) FROM w "
+            "WHERE x IS NOT NULL) SELECT x FROM w WHERE x IS NOT NULL")}
     db.execute(f"CREATE TEMP TABLE extra({_COLUMNS})")
     results = {}
     for number, result in enumerate(extra):
@@ -134,10 +137,10 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
         workloads.add(result["workload"]["id"])
     union = " UNION ALL ".join(parts + [f"SELECT {_COLUMNS} FROM temp.extra"])
     # a run id used twice: the first wins, the others are rejected (rare: resolved here in Python)
-    winners = {}
-    for row in sorted(db.execute(f"SELECT {_COLUMNS} FROM ({union}) WHERE run_id IN (SELECT run_id FROM ({union}) "
-                                 "GROUP BY run_id HAVING count(*) > 1)", params * 2).fetchall(),
-                      key=lambda r: (r[6], r[7])):
+    winners, twice = {}, _run_ids_used_twice(db, tables)
+    for row in sorted((row for chunk in chunks(sorted(twice), 400) for row in db.execute(
+            f"SELECT {_COLUMNS} FROM ({union}) WHERE run_id IN ({','.join('?' * len(chunk))})", [*params, *chunk])),
+            key=lambda r: (r[6], r[7])):
         if row[0] in winners:
             rejected.append((row[1], f"run id {row[0]} is already used by {winners[row[0]][1]}"))
         else:
@@ -164,11 +167,11 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
         gone = [r for (r,) in db.execute(f"SELECT run_id FROM main.shown AS s WHERE 1 {accepted} "
                                          "AND NOT EXISTS (SELECT 1 FROM temp.extra AS e WHERE e.run_id = s.run_id)")]
         return Diff(changed, gone, rejected, sorted(workloads))
-    # only the run ids the indexes wrote or dropped since the last build (their `stamped` generation), and the
+    # only the run ids the indexes wrote or dropped since the last build (their `written` generation), and the
     # submissions' results of now and of last time, are looked at again
     again = {r for (r,) in db.execute("SELECT run_id FROM temp.extra")} | set(since_extra)
     for number, table in enumerate(tables):
-        for sql in (f"SELECT run_id FROM {table} WHERE stamped > ? AND run_id IS NOT NULL",
+        for sql in (f"SELECT run_id FROM {table} WHERE written > ? AND run_id IS NOT NULL",
                     f"SELECT run_id FROM idx{number}.removed WHERE stamped > ? AND run_id IS NOT NULL"):
             again |= {r for (r,) in db.execute(sql, (since[number],))}
     changed, gone = [], []
@@ -188,6 +191,23 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
             elif shown.get(run_id) != (row[1], row[2]):
                 changed.append(candidate(row))
     return Diff(changed, gone, rejected, sorted(workloads))
+
+
+def _run_ids_used_twice(db, tables: list[str]) -> set[str]:  # noqa: ANN001
+    """Run ids accepted more than once: within one index (a scan of its (run_id, status) index) or in two
+    sources (each of one looked up in the other's index)."""
+    twice = set()
+    for table in tables:
+        twice |= {r for (r,) in db.execute(f"SELECT run_id FROM {table} WHERE +status = 'ok' GROUP BY run_id "
+                                           "HAVING count(*) > 1")}
+    accepted = {t: "AND {}.status = 'ok'" for t in tables} | {"temp.extra": ""}
+    sources = [*tables, "temp.extra"]
+    for number, outer in enumerate(sources):
+        for inner in sources[:number]:
+            twice |= {r for (r,) in db.execute(
+                f"SELECT e.run_id FROM {outer} AS e WHERE 1 {accepted[outer].format('e')} AND EXISTS "
+                f"(SELECT 1 FROM {inner} AS x WHERE x.run_id = e.run_id {accepted[inner].format('x')})")}
+    return twice
 
 
 def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | None = None,
@@ -211,7 +231,7 @@ def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | Non
 
 def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict], full: bool) -> SiteReport:
     notes, checked = [], 0
-    indexes = [ResultIndex(Path(root)) for root in roots]
+    indexes = [ResultIndex(Path(root).resolve()) for root in roots]  # as the site state remembers them
     try:
         for index in indexes:
             synced = index.sync(thorough=full)
@@ -298,13 +318,17 @@ class _Builder:
         failed = write_run_pages(self.out, [c.ref for c in changed], self.sub)
         self.rendered += len(changed) - len(failed)
         self._remember(changed, failed)
+        if len(changed) > 1000:  # the query planner's statistics, before the many per-system queries below
+            self.db.execute("PRAGMA analysis_limit=1000")
+            self.db.execute("ANALYZE main")
         for chunk in chunks([c.run_id for c in changed], 500):
             for run_id, system, created in self.db.execute(
                     f"SELECT run_id, system_id, created_utc FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
                     chunk):
                 moved[system] = min(moved.get(system, (created, run_id)), (created, run_id))
         self.db.executemany("DELETE FROM shown WHERE run_id = ?", [(r,) for r in gone])
-        self.db.executemany("DELETE FROM summaries WHERE run_id = ?", [(r,) for r in gone])
+        for table in ("summaries", "descriptions"):
+            self.db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in gone])
         workloads = sorted({g[0] for g in groups})
         for system in sorted({g[1] for g in groups}):
             self._system(system, moved.get(system))
@@ -317,7 +341,10 @@ class _Builder:
                 render(self, workload)
         rejected = diff.rejected + [(f"{source} ({run_id})", f"its page cannot be rendered: {why}") for run_id, source, why in
                      self.db.execute("SELECT run_id, source, reason FROM shown WHERE status = 'failed' ORDER BY run_id")]
-        self._site_pages(rejected, history)
+        inputs = hashlib.sha256(json.dumps([rejected, history], default=str).encode()).hexdigest()
+        if self.state.fresh or changed or gone or self.state.get("site_pages") != inputs:  # else: as they are
+            self._site_pages(rejected, history)
+            self.state.put("site_pages", inputs)
         for run_id in gone:
             self.delete(page_path(self.out, "runs", run_id))
         if self.state.fresh:
@@ -347,10 +374,17 @@ class _Builder:
             found = index.summaries([c.ref[2] for c in wanted])
             for c in wanted:
                 c.summary = found[c.ref[2]]
-        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            (c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok", failed.get(c.run_id),
-             c.workload, c.system_id, c.division, json.loads(c.summary).get("created_utc", "")) for c in changed])
-        self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", [(c.run_id, c.summary) for c in changed])
+        shown, summaries, described = [], [], []
+        for c in changed:  # the workload's description (1 kB) apart: the pages read it for the newest run only
+            summary = json.loads(c.summary)
+            described.append((c.run_id, json.dumps(summary["workload"], separators=(",", ":"))))
+            summary["workload"] = {"id": summary["workload"]["id"]}
+            summaries.append((c.run_id, json.dumps(summary, separators=(",", ":"))))
+            shown.append((c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok",
+                          failed.get(c.run_id), c.workload, c.system_id, c.division, summary.get("created_utc", "")))
+        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", shown)
+        self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", summaries)
+        self.db.executemany("INSERT OR REPLACE INTO descriptions VALUES (?, ?)", described)
 
     def summaries(self, where: str, params: tuple, limit: str = "") -> list[dict]:
         """Slim results of the shown runs matching `where`, oldest first (ties by run id); `limit`: LIMIT … OFFSET …"""
@@ -375,10 +409,10 @@ class _Builder:
 
     def workload_info(self, workload: str) -> dict:
         """The workload's description as its newest run states it (deterministic: ties by run id)."""
-        row = self.db.execute("SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
+        row = self.db.execute("SELECT d.workload FROM shown AS s JOIN descriptions AS d USING (run_id) "
                               "WHERE s.status = 'ok' AND s.workload = ? "
                               "ORDER BY s.created_utc DESC, s.run_id DESC LIMIT 1", (workload,)).fetchone()
-        return json.loads(row[0])["workload"] if row else {"id": workload}
+        return json.loads(row[0]) if row else {"id": workload}
 
     def _series(self, system: str, workload: str) -> None:
         found = history_pages.build_series(self.summaries("system_id = ? AND workload = ?", (system, workload)))
@@ -409,11 +443,13 @@ class _Builder:
             self.delete(page_path(self.out, "systems", name))
             return
         first = 0
-        if had == pages and moved is not None:
+        if had and moved is not None:
             (earlier,) = self.db.execute(
                 "SELECT count(*) FROM shown WHERE system_id = ? AND status = 'ok' AND "
                 "(created_utc < ? OR (created_utc = ? AND run_id < ?))", (system, moved[0], moved[0], moved[1])).fetchone()
             first = min(earlier // system_pages.RUNS_PER_PAGE, pages - 1)
+            if had != pages:  # the last archive page's link to the newer one changed
+                first = max(0, min(first, pages - 2, had - 2))
         template = environment().get_template("system.html")
         newest = None
         for chunk in range(pages - 1, first - 1, -1):

@@ -68,13 +68,16 @@ def _metric(modes: dict, mode: str, name: str) -> float | None:
 
 def render(template, context: dict, system_slug: str, chunk: int, pages: int, runs: list[dict],  # noqa: ANN001
            newest: dict | None, total: int) -> str:
-    """One page: chunk `chunk` of `pages` (runs oldest first, shown newest first); `newest` (the main page only)
-    gives the system's facts, and `total` its number of runs (shown on the main page only)."""
+    """One page: chunk `chunk` of `pages` (runs oldest first, shown newest first). The main page (the newest chunk)
+    has the system's facts (from `newest`), its number of runs and links to every page; an archive page links to
+    its neighbours only, so that it does not change when pages are added after it (but for its newer neighbour)."""
     first = chunk * RUNS_PER_PAGE + 1
-    nav = [(page_name(system_slug, c, pages), c * RUNS_PER_PAGE + 1,
-            (c + 1) * RUNS_PER_PAGE if c < pages - 1 else None) for c in range(pages)]
     main = chunk == pages - 1
+    label = lambda c: (c * RUNS_PER_PAGE + 1, (c + 1) * RUNS_PER_PAGE if c < pages - 1 else None)  # noqa: E731
+    shown = range(pages) if main else [c for c in (chunk - 1, chunk, chunk + 1) if c >= 0]
+    nav = [(page_name(system_slug, c, pages), *label(c)) for c in shown]
     return template.render(context, s=facts(newest) if main else {"name": runs[-1]["target"]["system"].get("name", ""),
                                                                    "slug": system_slug},
                            main=main, runs=[run_row(r) for r in reversed(runs)], first=first,
-                           last=first + len(runs) - 1, total=total if main else None, nav=nav, chunk=chunk)
+                           last=first + len(runs) - 1, total=total if main else None, nav=nav,
+                           current=page_name(system_slug, chunk, pages))
