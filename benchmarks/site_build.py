@@ -94,6 +94,15 @@ def timed(label: str, action):  # noqa: ANN001, ANN201
     return value, seconds
 
 
+def digests(site: Path) -> dict[str, str]:
+    """BLAKE2b of every published file of the site (hidden state and lock files left out), by relative path."""
+    import hashlib
+
+    return {p.relative_to(site).as_posix(): hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()
+            for p in site.rglob("*") if p.is_file() and not any(part.startswith(".") for part in
+                                                                  p.relative_to(site).parts)}
+
+
 def board_page_size(seed: Path) -> float:
     """Bytes of one leaderboard page of ROWS_PER_PAGE rows (distinct systems), rendered as the site does."""
     from tinybench.reports.leaderboard import COLUMNS, ROWS_PER_PAGE, leaderboard
@@ -182,8 +191,13 @@ def main() -> None:
     print(f"  {len(table.frame)} rows")
     t_full = float("nan")
     if not args.no_full:
+        build()  # the bundle added for the export above, so that the incremental site is compared with all of it
+        before = digests(site)
         full, t_full = timed("--full build (index in place; every stamp compared)", lambda: build(True))
-        print(f"  {full.rendered} pages written, {full.checked} checked")
+        after = digests(site)
+        differ = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        print(f"  {full.rendered} pages written, {full.checked} checked; byte-identical to the incremental site: "
+              f"{'yes' if not differ else f'NO, {len(differ)} files differ, e.g. {differ[:3]}'} ({len(after)} files)")
 
     pages = sorted((p for p in site.rglob("*.html")), key=lambda p: p.stat().st_size)
     print(f"largest page: {pages[-1].relative_to(site)} {pages[-1].stat().st_size / 1e6:.3f} MB; "
