@@ -18,7 +18,7 @@ Freshness, never trusting a stale row — what is checked, and when:
   pass, no re-check), another hash makes the bundle checked again;
 - a file edited *in place* inside a known folder keeps the folder's inode, so it is found by comparing
   stamps: each sync re-stamps the bundles stamped longest ago for `SWEEP_SECONDS` (at least `SWEEP_MIN`
-  of them; on a collection of a few thousand, all of them), and `sync(thorough=True)` (`report build
+  of them; on a collection of a few hundred, all of them), and `sync(thorough=True)` (`report build
   --full`) re-stamps every one. On this machine a stat costs 15-70 µs, so stamping 100,000 bundles at
   every build would take seconds: that is the trade made for sub-second incremental builds;
 - the whole index is dropped when the checking code changes (its fingerprint: the source of the modules
@@ -32,10 +32,14 @@ bundle changed while it was being checked is checked again next time.
 
 SQLite rather than DuckDB: it is in the standard library (no new dependency), its WAL mode gives
 concurrent readers with serialized writers across processes, and the work here is point lookups
-and small upserts by path — OLTP, where SQLite is at home; a 100,000-row export is one sequential
-scan that SQLite + pandas read in well under a second (benchmarks/site_build.py), so DuckDB's
-columnar engine would buy nothing measurable while adding a 30 MB wheel and one-writer-process
-locking.
+and small upserts by path — OLTP, where SQLite is at home; the one columnar read, the 100,000-row
+export, is served by a Parquet snapshot beside the index patched with the rows `written` since
+(results_store), so DuckDB's columnar engine would buy nothing measurable while adding a 30 MB
+wheel and one-writer-process locking.
+
+Each row has two generations: `stamped` (the sync that last compared its stamp: the sweep's order)
+and `written` (the sync that stored its verdict): readers (the site, the export snapshot) ask what was
+written since the generation they saw, so the sweep's re-stamps are not changes to them.
 """
 
 from __future__ import annotations

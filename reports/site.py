@@ -15,7 +15,9 @@ site-wide pages (index, systems, compare, history index; written only if their b
 deletes the pages of runs that are gone. `full=True` starts from an empty state and renders every
 page: the same code on the same tables, so both write the same bytes. Each page is written to a
 temporary file and renamed (a reader sees the old or the new page), run pages first and the pages
-linking to them after, removed pages last. A lock on the site folder serializes builds.
+linking to them after, removed pages last. Many run pages are rendered by forked workers while this
+process makes the system, history and leaderboard pages, which it holds back until the run pages are
+written. System pages are paged (:mod:`system_pages`). A lock on the site folder serializes builds.
 
 Page kinds that depend on a workload's results (leaderboards) are listed in `WORKLOAD_PAGES`: a new
 one is one more entry (a function of the workload, its slim results, the context and the site).
@@ -41,7 +43,7 @@ from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, 
 from tinybench.reports.result_index import ResultIndex, chunks, slim
 from tinybench.reports.results_store import system_id
 from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, page_path, render_run,  # noqa: F401
-                                          script_json, write_page, write_run_pages)
+                                          script_json, start_run_pages, write_page)
 from tinybench.reports.site_state import SiteState
 
 SITE_MARKER = ".tinybench-site"
@@ -196,7 +198,7 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
 def _run_ids_used_twice(db, tables: list[str]) -> set[str]:  # noqa: ANN001
     """Run ids accepted more than once: within one index (a scan of its (run_id, status) index) or in two
     sources (each of one looked up in the other's index)."""
-    twice = set()
+    twice = {r for (r,) in db.execute("SELECT run_id FROM temp.extra GROUP BY run_id HAVING count(*) > 1")}
     for table in tables:
         twice |= {r for (r,) in db.execute(f"SELECT run_id FROM {table} WHERE +status = 'ok' GROUP BY run_id "
                                            "HAVING count(*) > 1")}
@@ -293,14 +295,29 @@ class _Builder:
         self.common = {"version": __version__, "nav_workloads": nav, "generated": ""}
         self.sub = dict(self.common, root="../", standalone=False)
         self.rendered = self.removed = 0
+        self.deferred: list[tuple[Path, str | None, bool]] | None = None  # pages held back (see run)
 
     def write(self, path: Path, html: str, only_if_changed: bool = False) -> None:
-        self.rendered += write_page(path, html, only_if_changed)
+        if self.deferred is not None:
+            self.deferred.append((path, html, only_if_changed))
+        else:
+            self.rendered += write_page(path, html, only_if_changed)
 
     def delete(self, path: Path) -> None:
-        if path.exists():
+        if self.deferred is not None:
+            self.deferred.append((path, None, False))
+        elif path.exists():
             path.unlink()
             self.removed += 1
+
+    def _flush(self) -> None:
+        """Write (and delete) the pages kept while the run pages were being rendered, in their order."""
+        done, self.deferred = self.deferred or [], None
+        for path, html, only_if_changed in done:
+            if html is None:
+                self.delete(path)
+            else:
+                self.write(path, html, only_if_changed)
 
     def run(self, diff: Diff, history: list[dict]) -> SiteReport:
         self.state.put("nav", json.dumps(self.common["nav_workloads"]))
@@ -315,30 +332,31 @@ class _Builder:
         groups = set(old.values()) | {(c.workload, c.system_id, c.division) for c in changed}
         if self.state.fresh:
             self._assets()
-        failed = write_run_pages(self.out, [c.ref for c in changed], self.sub)
+        # the run pages are rendered by worker processes while this one makes the pages that link to them, held back
+        # until the run pages are written (links lead to pages that exist); runs whose page fails are then marked
+        # and their systems, series and boards made again
+        waiting = start_run_pages(self.out, [c.ref for c in changed], self.sub)
+        self.deferred = []
+        try:
+            self._remember(changed, {})
+            if len(changed) > 1000:  # the query planner's statistics, before the many per-system queries below
+                self.db.execute("PRAGMA analysis_limit=1000")
+                self.db.execute("ANALYZE main")
+            self.db.executemany("DELETE FROM shown WHERE run_id = ?", [(r,) for r in gone])
+            for table in ("summaries", "descriptions"):
+                self.db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in gone])
+            self._groups(groups, self._moved(changed, moved))
+        except BaseException:
+            waiting(True)
+            raise
+        failed = waiting()
+        self._flush()
         self.rendered += len(changed) - len(failed)
-        self._remember(changed, failed)
-        if len(changed) > 1000:  # the query planner's statistics, before the many per-system queries below
-            self.db.execute("PRAGMA analysis_limit=1000")
-            self.db.execute("ANALYZE main")
-        for chunk in chunks([c.run_id for c in changed], 500):
-            for run_id, system, created in self.db.execute(
-                    f"SELECT run_id, system_id, created_utc FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
-                    chunk):
-                moved[system] = min(moved.get(system, (created, run_id)), (created, run_id))
-        self.db.executemany("DELETE FROM shown WHERE run_id = ?", [(r,) for r in gone])
-        for table in ("summaries", "descriptions"):
-            self.db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in gone])
-        workloads = sorted({g[0] for g in groups})
-        for system in sorted({g[1] for g in groups}):
-            self._system(system, moved.get(system))
-        for system, workload in sorted({(g[1], g[0]) for g in groups}):
-            self._series(system, workload)
-        for workload in workloads:
-            for group in sorted(g for g in groups if g[0] == workload):
-                self._board_row(*group)
-            for render in WORKLOAD_PAGES:
-                render(self, workload)
+        if failed:
+            self.db.executemany("UPDATE shown SET status = 'failed', reason = ? WHERE run_id = ?",
+                                [(why, run_id) for run_id, why in failed.items()])
+            broken = [c for c in changed if c.run_id in failed]
+            self._groups({(c.workload, c.system_id, c.division) for c in broken}, self._moved(broken, {}))
         rejected = diff.rejected + [(f"{source} ({run_id})", f"its page cannot be rendered: {why}") for run_id, source, why in
                      self.db.execute("SELECT run_id, source, reason FROM shown WHERE status = 'failed' ORDER BY run_id")]
         inputs = hashlib.sha256(json.dumps([rejected, history], default=str).encode()).hexdigest()
@@ -357,6 +375,29 @@ class _Builder:
         pages = shown + systems + series + boards + 4  # + index, systems, compare, history index
         return SiteReport(self.out, shown, pages, 0.0, [f"{a}: {b}" for a, b in rejected], self.rendered,
                           self.removed, full=self.state.fresh)
+
+    def _moved(self, runs: list[Candidate], moved: dict) -> dict[str, tuple[str, str]]:
+        """`moved` with, per system, the smallest (created_utc, run_id) of `runs` as `shown` has them."""
+        moved = dict(moved)
+        for chunk in chunks([c.run_id for c in runs], 500):
+            for run_id, system, created in self.db.execute(
+                    f"SELECT run_id, system_id, created_utc FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                moved[system] = min(moved.get(system, (created, run_id)), (created, run_id))
+        return moved
+
+    def _groups(self, groups: set[tuple[str, str, str]], moved: dict[str, tuple[str, str]]) -> None:
+        """The system pages, history series, leaderboard rows and workload pages of (workload, system, division)."""
+        for system in sorted({g[1] for g in groups}):
+            self._system(system, moved.get(system))
+        for system, workload in sorted({(g[1], g[0]) for g in groups}):  # the runs read once for both
+            runs = self.summaries("system_id = ? AND workload = ?", (system, workload))
+            self._series(system, workload, runs)
+            for division in sorted({g[2] for g in groups if g[:2] == (workload, system)}):
+                self._board_row(workload, system, division, [r for r in runs if r["model"]["division"] == division])
+        for workload in sorted({g[0] for g in groups}):
+            for render in WORKLOAD_PAGES:
+                render(self, workload)
 
     def _assets(self) -> None:
         for name in ("site.css", "site.js"):
@@ -392,8 +433,8 @@ class _Builder:
             "SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
             f"WHERE s.status = 'ok' AND {where} ORDER BY s.created_utc, s.run_id {limit}", params)]
 
-    def _board_row(self, workload: str, system: str, division: str) -> None:
-        summaries = self.summaries("workload = ? AND system_id = ? AND division = ?", (workload, system, division))
+    def _board_row(self, workload: str, system: str, division: str, summaries: list[dict]) -> None:
+        """The leaderboard row of a workload × system × division, from its runs' slim results (oldest first)."""
         rows = (sww_views.leaderboard(summaries) if workload == sww_views.WORKLOAD  # its own columns
                 else leaderboard(summaries, workload))
         self.db.execute("DELETE FROM boards WHERE workload = ? AND system_id = ? AND division = ?",
@@ -414,8 +455,8 @@ class _Builder:
                               "ORDER BY s.created_utc DESC, s.run_id DESC LIMIT 1", (workload,)).fetchone()
         return json.loads(row[0]) if row else {"id": workload}
 
-    def _series(self, system: str, workload: str) -> None:
-        found = history_pages.build_series(self.summaries("system_id = ? AND workload = ?", (system, workload)))
+    def _series(self, system: str, workload: str, summaries: list[dict]) -> None:
+        found = history_pages.build_series(summaries)
         path = self.out / "history" / f"{slug(f'{system}|{workload}')}.html"
         self.db.execute("DELETE FROM series WHERE system_id = ? AND workload = ?", (system, workload))
         if not found:

@@ -1,8 +1,10 @@
 """What a built site shows, kept beside it (`<site>/.tinybench-site.sqlite`) so the next build is incremental.
 
-Tables: `shown` (each published run: its source, content hash, slim summary, and whether its page
-rendered), `boards` (one leaderboard row per workload × system × division, as JSON), `series`
-(one line per history series) and `systems` (one line per system page). The next build compares
+Tables: `shown` (each published run: its source, content hash, and whether its page rendered),
+`summaries` (its slim result, the workload given by id only) and `descriptions` (its workload's
+description: pages read the newest run's only), `boards` (one leaderboard row per workload × system
+× division, as JSON), `series` (one line per history series) and `systems` (one line per system:
+its runs and number of pages). The next build compares
 the runs it accepts with `shown` and recomputes only the rows, series and systems those runs belong
 to; every page is rendered from these tables, by the same code whether the build is full or
 incremental, which is why both write the same bytes.

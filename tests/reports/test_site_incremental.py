@@ -151,6 +151,31 @@ def test_system_pages_are_paged_and_a_new_run_rerenders_only_the_newest_page(see
     assert site_files(site) == full_copy(results, tmp_path, "full-removed")
 
 
+def test_a_run_whose_page_cannot_be_rendered_is_listed_and_left_off_its_system_page(seed, tmp_path, monkeypatch):
+    from tinybench.reports import site_pages
+
+    results, site = tmp_path / "results", tmp_path / "site"
+    for i in range(4):
+        copy_bundle(seed, results, i, systems=1, workloads=1)
+    build_site([results], site)
+    bad = copy_bundle(seed, results, 4, systems=1, workloads=1).name
+    real = site_pages.run_view
+
+    def failing(result):  # a page that cannot be rendered (run pages are rendered in this process below 200 runs)
+        if result["run_id"] == bad:
+            raise ValueError("no such figure")
+        return real(result)
+
+    monkeypatch.setattr(site_pages, "run_view", failing)
+    built = build_site([results], site)
+    assert any(bad in s and "cannot be rendered" in s for s in built.skipped)
+    assert not (site / "runs" / f"{bad}.html").exists()
+    system = next(p for p in (site / "systems").glob("*.html")).read_text()
+    assert bad not in system and system.count("../runs/") == 4
+    assert f"{bad}" in (site / "index.html").read_text()
+    assert site_files(site) == full_copy(results, tmp_path, "full-failed")
+
+
 READER = """
 import sys, time
 from pathlib import Path
