@@ -21,9 +21,9 @@ block returned carries the recomputed figures and re-derived checks only (the su
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +80,7 @@ def profile_check(result: dict) -> dict:
 class _Mode:
     def __init__(self, folder: Path, where: str, mode: str, result: dict, names: set[str]) -> None:
         self.folder, self.where, self.mode, self.result, self.names = folder, where, mode, result, names
-        self.block = copy.deepcopy(result["modes"][mode])
+        self.block = json.loads(json.dumps(result["modes"][mode]))  # a deep copy of parsed JSON, ~4x faster
         self.out = Outcome(self.block)
 
     def problem(self, file: str, message: str, rule: str = "samples") -> None:

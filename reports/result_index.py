@@ -18,7 +18,7 @@ Freshness, never trusting a stale row — what is checked, and when:
   pass, no re-check), another hash makes the bundle checked again;
 - a file edited *in place* inside a known folder keeps the folder's inode, so it is found by comparing
   stamps: each sync re-stamps the bundles stamped longest ago for `SWEEP_SECONDS` (at least `SWEEP_MIN`
-  of them; on a collection of a few thousand, all of them), and `sync(thorough=True)` (`report build
+  of them; on a collection of a few hundred, all of them), and `sync(thorough=True)` (`report build
   --full`) re-stamps every one. On this machine a stat costs 15-70 µs, so stamping 100,000 bundles at
   every build would take seconds: that is the trade made for sub-second incremental builds;
 - the whole index is dropped when the checking code changes (its fingerprint: the source of the modules
@@ -32,10 +32,14 @@ bundle changed while it was being checked is checked again next time.
 
 SQLite rather than DuckDB: it is in the standard library (no new dependency), its WAL mode gives
 concurrent readers with serialized writers across processes, and the work here is point lookups
-and small upserts by path — OLTP, where SQLite is at home; a 100,000-row export is one sequential
-scan that SQLite + pandas read in well under a second (benchmarks/site_build.py), so DuckDB's
-columnar engine would buy nothing measurable while adding a 30 MB wheel and one-writer-process
-locking.
+and small upserts by path — OLTP, where SQLite is at home; the one columnar read, the 100,000-row
+export, is served by a Parquet snapshot beside the index patched with the rows `written` since
+(results_store), so DuckDB's columnar engine would buy nothing measurable while adding a 30 MB
+wheel and one-writer-process locking.
+
+Each row has two generations: `stamped` (the sync that last compared its stamp: the sweep's order)
+and `written` (the sync that stored its verdict): readers (the site, the export snapshot) ask what was
+written since the generation they saw, so the sweep's re-stamps are not changes to them.
 """
 
 from __future__ import annotations
@@ -60,8 +64,8 @@ from tinybench.reports.results_store import COLUMNS, read_bundle, rows_of, syste
 
 INDEX_DIR = ".tinybench-index"  # its own folder: the WAL and caches written beside it leave the results folder as it was
 INDEX_NAME = f"{INDEX_DIR}/index.sqlite"  # relative to the results folder
-FORMAT = "3"  # the table layout; a different one is rebuilt
-SWEEP_SECONDS, SWEEP_MIN = 0.1, 64  # each sync re-stamps the longest-unstamped bundles for this long (at least this many)
+FORMAT = "4"  # the table layout; a different one is rebuilt
+SWEEP_SECONDS, SWEEP_MIN = 0.05, 32  # each sync re-stamps the longest-unstamped bundles for this long (at least this many)
 BUSY_TIMEOUT_MS = 60_000
 HASH_CHUNK = 1 << 20
 CHECKING_MODULES = ("reports/recompute.py", "reports/recompute_quality.py", "reports/local_bundles.py",
@@ -83,7 +87,8 @@ CREATE TABLE IF NOT EXISTS bundles(
   sha256 TEXT NOT NULL,             -- of the files: names, sizes and bytes
   status TEXT NOT NULL CHECK (status IN ('ok', 'rejected')),
   reason TEXT,                      -- why it was rejected
-  run_id TEXT, created_utc TEXT, workload TEXT, system_id TEXT, division TEXT
+  run_id TEXT, created_utc TEXT, workload TEXT, system_id TEXT, division TEXT,
+  written INTEGER NOT NULL DEFAULT 0  -- the sync that wrote its verdict (readers ask what changed since a sync)
 );
 CREATE TABLE IF NOT EXISTS payloads(  -- apart, so that scans of `bundles` stay small
   path TEXT PRIMARY KEY,
@@ -91,7 +96,11 @@ CREATE TABLE IF NOT EXISTS payloads(  -- apart, so that scans of `bundles` stay 
   summary TEXT NOT NULL             -- JSON: the slim result the aggregate pages need
 );
 CREATE INDEX IF NOT EXISTS bundles_run_id ON bundles(run_id, status);
-CREATE INDEX IF NOT EXISTS bundles_stamped ON bundles(stamped);
+DROP INDEX IF EXISTS bundles_stamped;
+CREATE INDEX IF NOT EXISTS bundles_sweep ON bundles(stamped, path, ino);  -- the sweep's order, covering
+CREATE INDEX IF NOT EXISTS bundles_listing ON bundles(path, ino);
+CREATE INDEX IF NOT EXISTS bundles_written ON bundles(written);  -- the listing reads these only
+CREATE INDEX IF NOT EXISTS bundles_workload ON bundles(status, workload);  -- the site's menu
 CREATE INDEX IF NOT EXISTS bundles_rejected ON bundles(path) WHERE status != 'ok';
 CREATE TABLE IF NOT EXISTS removed(path TEXT, run_id TEXT, stamped INTEGER);  -- rows deleted or replaced, when
 CREATE INDEX IF NOT EXISTS removed_stamped ON removed(stamped);
@@ -170,16 +179,18 @@ def _source(name: str) -> bytes:
 
 @dataclass
 class Listing:
-    """Bundle folders found by one walk: known ones by inode only, the others stamped."""
+    """Bundle folders found by one walk: known ones by path and inode only, the others stamped."""
 
-    known: dict[str, int] = field(default_factory=dict)  # path → inode, same as in the index (not stat-ed)
+    known: set[tuple[str, int]] = field(default_factory=set)  # (path, inode) as in the index (not stat-ed)
     fresh: dict[str, tuple[Path, int, str]] = field(default_factory=dict)  # path → (folder, inode, stamp)
+    nested: bool = False  # some bundle is not directly in the results folder
 
 
-def list_bundles(root: Path, known: dict[str, int]) -> Listing:
+def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
     """Every bundle folder under `root` (one holding result.json; hidden and partial folders skipped, a bundle's
-    subfolders not searched). A folder the index knows by path and inode (from the directory listing, no stat) is
-    not opened; any other folder is listed, and stamped when it is a bundle."""
+    subfolders not searched). A folder the index knows by (path, inode) (from the directory listing, no stat) is
+    not opened; any other folder is listed, and stamped when it is a bundle. The results folder's own entries
+    (100,000 of them) are matched set-wise: ~0.25 s here, most of it the directory listing itself."""
     root = Path(root)
     out = Listing()
     try:
@@ -191,7 +202,10 @@ def list_bundles(root: Path, known: dict[str, int]) -> Listing:
         with contextlib.suppress(OSError):
             out.fresh["."] = (root, os.stat(root).st_ino, _stamp(top))
         return out
-    stack = [("", top)]
+    pairs = {(e.name, e.inode()) for e in top}
+    out.known = pairs & known
+    other = {name for name, _ in pairs - out.known}
+    stack = [("", [e for e in top if e.name in other] if len(other) < len(top) else top)]
     while stack:
         prefix, entries = stack.pop()
         for entry in entries:
@@ -199,14 +213,16 @@ def list_bundles(root: Path, known: dict[str, int]) -> Listing:
                     not entry.is_dir(follow_symlinks=False):
                 continue
             rel = prefix + entry.name
-            if known.get(rel) == entry.inode():
-                out.known[rel] = entry.inode()
+            if (rel, entry.inode()) in known:
+                out.known.add((rel, entry.inode()))
+                out.nested = True  # (top-level known folders were matched above)
                 continue
             try:
                 with os.scandir(entry.path) as listing:
                     inner = list(listing)
                 if any(e.name == RESULT_FILE for e in inner):
                     out.fresh[rel] = (Path(entry.path), entry.inode(), _stamp(inner))
+                    out.nested |= bool(prefix)
                 else:
                     stack.append((rel + "/", inner))
             except OSError:
@@ -449,10 +465,10 @@ class ResultIndex:
             listing, removed = None, []
             (report.bundles,) = self.conn.execute("SELECT count(*) FROM bundles").fetchone()
         else:
-            known = dict(self.conn.execute("SELECT path, ino FROM bundles"))
+            known = set(self.conn.execute("SELECT path, ino FROM bundles"))
             listing = list_bundles(self.root, known)
             report.bundles = len(listing.known) + len(listing.fresh)
-            removed = [p for p in known if p not in listing.known and p not in listing.fresh]
+            removed = sorted({p for p, _ in known - listing.known} - listing.fresh.keys())
         (count,) = self.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
                                      "coalesce((SELECT max(stamped) FROM removed), 0)) + 1").fetchone()
         stamps = dict(listing.fresh) if listing else {}
@@ -461,7 +477,7 @@ class ResultIndex:
         deadline = time.monotonic() + SWEEP_SECONDS
         swept = 0
         for rel, ino in self.conn.execute(query).fetchall():
-            if (listing is not None and rel not in listing.known) or rel in stamps:
+            if (listing is not None and (rel, ino) not in listing.known) or rel in stamps:
                 continue
             if not thorough and swept >= SWEEP_MIN and time.monotonic() > deadline:
                 break
@@ -469,7 +485,7 @@ class ResultIndex:
             with contextlib.suppress(OSError):
                 stamps[rel] = (folder, ino, stamp_of(folder))
             swept += 1
-        nested = listing is not None and any("/" in p for p in [*listing.known, *listing.fresh])
+        nested = listing is not None and listing.nested
         self._remember_root(None if nested or root_stamp is None else root_stamp)
         stored = {}
         for chunk in chunks(list(stamps), 500):
@@ -501,6 +517,11 @@ class ResultIndex:
             done += len(records)
             if progress:
                 progress(done, len(to_check))
+        if done > 1000 or (done and self._meta("analyzed") is None):  # the query planner's statistics
+            with self._write(self.conn):
+                self.conn.execute("PRAGMA analysis_limit=1000")
+                self.conn.execute("ANALYZE main")
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('analyzed', ?)", (str(count),))
         report.checked, report.removed = done, len(removed)
         report.notes = list(self.notes)
         return report
@@ -533,9 +554,9 @@ class ResultIndex:
         for table in ("results", "payloads"):
             self.conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(r.path,) for r in records])
         self.conn.executemany(
-            "INSERT OR REPLACE INTO bundles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO bundles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r.path, r.ino, count, r.stamp, r.sha256, r.status, r.reason, r.run_id, r.created_utc,
-              r.workload, r.system_id, r.division) for r in records])
+              r.workload, r.system_id, r.division, count) for r in records])
         self.conn.executemany("INSERT INTO payloads VALUES (?, ?, ?)",
                               [(r.path, r.result, r.summary) for r in records if r.status == "ok"])
         marks = ",".join("?" * (len(COLUMNS) + 1))

@@ -228,13 +228,14 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
         since = generation
     else:
         since = info["generation"]
-        changed = {p for (p,) in index.conn.execute("SELECT path FROM bundles WHERE stamped > ?", (since,))}
+        changed = {p for (p,) in index.conn.execute("SELECT path FROM bundles WHERE written > ?", (since,))}
         changed |= {p for (p,) in index.conn.execute("SELECT path FROM removed WHERE stamped > ?", (since,))}
         touched = base["path"].isin(changed) if changed else None
         kept = base[~touched] if touched is not None and touched.any() else base  # additions only: no copy
-        fresh = [_rows(index, f"WHERE path IN ({','.join('?' * len(c))})", c) for c in chunks(sorted(changed), 500)]
-        frame = pd.concat([kept, *[f for f in fresh if len(f)]], ignore_index=True) if fresh else kept
-        if fresh:
+        fresh = [f for c in chunks(sorted(changed), 500)
+                 if len(f := _rows(index, f"WHERE path IN ({','.join('?' * len(c))})", c))]
+        frame = pd.concat([kept, *fresh], ignore_index=True) if fresh else kept
+        if fresh and not (len(kept) == 0 or kept["path"].iloc[-1] < fresh[0]["path"].iloc[0]):  # else: in order
             frame = frame.sort_values("path", kind="stable", ignore_index=True)
         if len(changed) <= SNAPSHOT_AGAIN * max(1, base["path"].nunique()):
             since = None  # few changes: keep the snapshot as it is

@@ -15,7 +15,9 @@ site-wide pages (index, systems, compare, history index; written only if their b
 deletes the pages of runs that are gone. `full=True` starts from an empty state and renders every
 page: the same code on the same tables, so both write the same bytes. Each page is written to a
 temporary file and renamed (a reader sees the old or the new page), run pages first and the pages
-linking to them after, removed pages last. A lock on the site folder serializes builds.
+linking to them after, removed pages last. Many run pages are rendered by forked workers while this
+process makes the system, history and leaderboard pages, which it holds back until the run pages are
+written. System pages are paged (:mod:`system_pages`). A lock on the site folder serializes builds.
 
 Page kinds that depend on a workload's results (leaderboards) are listed in `WORKLOAD_PAGES`: a new
 one is one more entry (a function of the workload, its slim results, the context and the site).
@@ -34,14 +36,14 @@ from pathlib import Path
 from tinybench import __version__
 from tinybench.errors import TinybenchError
 from tinybench.reports import history as history_pages
-from tinybench.reports import svg_charts, sww_views
-from tinybench.reports.formatting import NOT_MEASURED, number, percent, slug
+from tinybench.reports import svg_charts, sww_views, system_pages
+from tinybench.reports.formatting import NOT_MEASURED, number, slug
 from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, order, page_names, row_from_json,
                                            row_to_json)
 from tinybench.reports.result_index import ResultIndex, chunks, slim
 from tinybench.reports.results_store import system_id
 from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, page_path, render_run,  # noqa: F401
-                                          script_json, write_page, write_run_pages)
+                                          script_json, start_run_pages, write_page)
 from tinybench.reports.site_state import SiteState
 
 SITE_MARKER = ".tinybench-site"
@@ -121,7 +123,10 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
         params += [root, root + "/"]
         rejected += [(root if path == "." else f"{root}/{path}", reason or "rejected") for path, reason in
                      db.execute(f"SELECT path, reason FROM {table} WHERE status != 'ok' ORDER BY path")]
-        workloads |= {w for (w,) in db.execute(f"SELECT DISTINCT workload FROM {table} WHERE status = 'ok'")}
+        workloads |= {w for (w,) in db.execute(  # distinct workloads by skipping along the (status, workload) index
+            f"WITH RECURSIVE w(x) AS (SELECT (SELECT min(workload) FROM {table} WHERE status = 'ok') UNION ALL "
+            f"SELECT (SELECT min(workload) FROM {table} WHERE status = 'ok' AND workload > x) FROM w "
+            "WHERE x IS NOT NULL) SELECT x FROM w WHERE x IS NOT NULL")}
     db.execute(f"CREATE TEMP TABLE extra({_COLUMNS})")
     results = {}
     for number, result in enumerate(extra):
@@ -134,10 +139,10 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
         workloads.add(result["workload"]["id"])
     union = " UNION ALL ".join(parts + [f"SELECT {_COLUMNS} FROM temp.extra"])
     # a run id used twice: the first wins, the others are rejected (rare: resolved here in Python)
-    winners = {}
-    for row in sorted(db.execute(f"SELECT {_COLUMNS} FROM ({union}) WHERE run_id IN (SELECT run_id FROM ({union}) "
-                                 "GROUP BY run_id HAVING count(*) > 1)", params * 2).fetchall(),
-                      key=lambda r: (r[6], r[7])):
+    winners, twice = {}, _run_ids_used_twice(db, tables)
+    for row in sorted((row for chunk in chunks(sorted(twice), 400) for row in db.execute(
+            f"SELECT {_COLUMNS} FROM ({union}) WHERE run_id IN ({','.join('?' * len(chunk))})", [*params, *chunk])),
+            key=lambda r: (r[6], r[7])):
         if row[0] in winners:
             rejected.append((row[1], f"run id {row[0]} is already used by {winners[row[0]][1]}"))
         else:
@@ -164,11 +169,11 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
         gone = [r for (r,) in db.execute(f"SELECT run_id FROM main.shown AS s WHERE 1 {accepted} "
                                          "AND NOT EXISTS (SELECT 1 FROM temp.extra AS e WHERE e.run_id = s.run_id)")]
         return Diff(changed, gone, rejected, sorted(workloads))
-    # only the run ids the indexes wrote or dropped since the last build (their `stamped` generation), and the
+    # only the run ids the indexes wrote or dropped since the last build (their `written` generation), and the
     # submissions' results of now and of last time, are looked at again
     again = {r for (r,) in db.execute("SELECT run_id FROM temp.extra")} | set(since_extra)
     for number, table in enumerate(tables):
-        for sql in (f"SELECT run_id FROM {table} WHERE stamped > ? AND run_id IS NOT NULL",
+        for sql in (f"SELECT run_id FROM {table} WHERE written > ? AND run_id IS NOT NULL",
                     f"SELECT run_id FROM idx{number}.removed WHERE stamped > ? AND run_id IS NOT NULL"):
             again |= {r for (r,) in db.execute(sql, (since[number],))}
     changed, gone = [], []
@@ -188,6 +193,23 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
             elif shown.get(run_id) != (row[1], row[2]):
                 changed.append(candidate(row))
     return Diff(changed, gone, rejected, sorted(workloads))
+
+
+def _run_ids_used_twice(db, tables: list[str]) -> set[str]:  # noqa: ANN001
+    """Run ids accepted more than once: within one index (a scan of its (run_id, status) index) or in two
+    sources (each of one looked up in the other's index)."""
+    twice = {r for (r,) in db.execute("SELECT run_id FROM temp.extra GROUP BY run_id HAVING count(*) > 1")}
+    for table in tables:
+        twice |= {r for (r,) in db.execute(f"SELECT run_id FROM {table} WHERE +status = 'ok' GROUP BY run_id "
+                                           "HAVING count(*) > 1")}
+    accepted = {t: "AND {}.status = 'ok'" for t in tables} | {"temp.extra": ""}
+    sources = [*tables, "temp.extra"]
+    for number, outer in enumerate(sources):
+        for inner in sources[:number]:
+            twice |= {r for (r,) in db.execute(
+                f"SELECT e.run_id FROM {outer} AS e WHERE 1 {accepted[outer].format('e')} AND EXISTS "
+                f"(SELECT 1 FROM {inner} AS x WHERE x.run_id = e.run_id {accepted[inner].format('x')})")}
+    return twice
 
 
 def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | None = None,
@@ -211,12 +233,13 @@ def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | Non
 
 def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict], full: bool) -> SiteReport:
     notes, checked = [], 0
-    indexes = [ResultIndex(Path(root)) for root in roots]
+    indexes = [ResultIndex(Path(root).resolve()) for root in roots]  # as the site state remembers them
     try:
         for index in indexes:
             synced = index.sync(thorough=full)
             notes += synced.notes
             checked += synced.checked
+            _export_snapshot(index, synced.checked)
         attach = [(f"idx{n}", str(index.path)) for n, index in enumerate(indexes) if _attached(index, n)]
         state = SiteState(out, full, attach)
         notes += state.notes
@@ -238,6 +261,20 @@ def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict],
             index.close()
     report.notes, report.checked = notes, checked
     return report
+
+
+def _export_snapshot(index: ResultIndex, checked: int) -> None:
+    """Make the export's Parquet snapshot beside the index when it is missing or this sync changed more than
+    SNAPSHOT_AGAIN of the bundles (a first build): the next `report export` then reads it instead of making it
+    (~3 s at 100,000 bundles). Small changes leave it alone; the export patches it with the rows written since."""
+    from tinybench.reports import results_store
+
+    if index.path is None:
+        return
+    (count,) = index.conn.execute("SELECT count(*) FROM bundles").fetchone()
+    missing = not index.path.with_name(results_store.SNAPSHOT).exists()
+    if count and (missing or checked > results_store.SNAPSHOT_AGAIN * count):
+        results_store._root_frame(index)  # noqa: SLF001 - the export's own snapshot logic, reused as is
 
 
 def _since(state: SiteState, indexes: list[ResultIndex]) -> tuple[list[int] | None, tuple[str, ...]]:
@@ -273,44 +310,74 @@ class _Builder:
         self.common = {"version": __version__, "nav_workloads": nav, "generated": ""}
         self.sub = dict(self.common, root="../", standalone=False)
         self.rendered = self.removed = 0
+        self.deferred: list[tuple[Path, str | None, bool]] | None = None  # pages held back (see run)
 
     def write(self, path: Path, html: str, only_if_changed: bool = False) -> None:
-        self.rendered += write_page(path, html, only_if_changed)
+        if self.deferred is not None:
+            self.deferred.append((path, html, only_if_changed))
+        else:
+            self.rendered += write_page(path, html, only_if_changed)
 
     def delete(self, path: Path) -> None:
-        if path.exists():
+        if self.deferred is not None:
+            self.deferred.append((path, None, False))
+        elif path.exists():
             path.unlink()
             self.removed += 1
+
+    def _flush(self) -> None:
+        """Write (and delete) the pages kept while the run pages were being rendered, in their order."""
+        done, self.deferred = self.deferred or [], None
+        for path, html, only_if_changed in done:
+            if html is None:
+                self.delete(path)
+            else:
+                self.write(path, html, only_if_changed)
 
     def run(self, diff: Diff, history: list[dict]) -> SiteReport:
         self.state.put("nav", json.dumps(self.common["nav_workloads"]))
         changed, gone = diff.changed, diff.gone
-        old = {}
+        old, moved = {}, {}  # moved: system → the smallest (created_utc, run_id) added, changed or removed there
         for chunk in chunks([c.run_id for c in changed] + gone, 500):
-            old.update((r[0], r[1:]) for r in self.db.execute(
-                f"SELECT run_id, workload, system_id, division FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
-                chunk))
+            for run_id, workload, system, division, created in self.db.execute(
+                    "SELECT run_id, workload, system_id, division, created_utc FROM shown "
+                    f"WHERE run_id IN ({','.join('?' * len(chunk))})", chunk):
+                old[run_id] = (workload, system, division)
+                moved[system] = min(moved.get(system, (created, run_id)), (created, run_id))
         groups = set(old.values()) | {(c.workload, c.system_id, c.division) for c in changed}
         if self.state.fresh:
             self._assets()
-        failed = write_run_pages(self.out, [c.ref for c in changed], self.sub)
+        # the run pages are rendered by worker processes while this one makes the pages that link to them, held back
+        # until the run pages are written (links lead to pages that exist); runs whose page fails are then marked
+        # and their systems, series and boards made again
+        waiting = start_run_pages(self.out, [c.ref for c in changed], self.sub)
+        self.deferred = []
+        try:
+            self._remember(changed, {})
+            if len(changed) > 1000:  # the query planner's statistics, before the many per-system queries below
+                self.db.execute("PRAGMA analysis_limit=1000")
+                self.db.execute("ANALYZE main")
+            self.db.executemany("DELETE FROM shown WHERE run_id = ?", [(r,) for r in gone])
+            for table in ("summaries", "descriptions"):
+                self.db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in gone])
+            self._groups(groups, self._moved(changed, moved))
+        except BaseException:
+            waiting(True)
+            raise
+        failed = waiting()
+        self._flush()
         self.rendered += len(changed) - len(failed)
-        self._remember(changed, failed)
-        self.db.executemany("DELETE FROM shown WHERE run_id = ?", [(r,) for r in gone])
-        self.db.executemany("DELETE FROM summaries WHERE run_id = ?", [(r,) for r in gone])
-        workloads = sorted({g[0] for g in groups})
-        for system in sorted({g[1] for g in groups}):
-            self._system(system)
-        for system, workload in sorted({(g[1], g[0]) for g in groups}):
-            self._series(system, workload)
-        for workload in workloads:
-            for group in sorted(g for g in groups if g[0] == workload):
-                self._board_row(*group)
-            for render in WORKLOAD_PAGES:
-                render(self, workload)
+        if failed:
+            self.db.executemany("UPDATE shown SET status = 'failed', reason = ? WHERE run_id = ?",
+                                [(why, run_id) for run_id, why in failed.items()])
+            broken = [c for c in changed if c.run_id in failed]
+            self._groups({(c.workload, c.system_id, c.division) for c in broken}, self._moved(broken, {}))
         rejected = diff.rejected + [(f"{source} ({run_id})", f"its page cannot be rendered: {why}") for run_id, source, why in
                      self.db.execute("SELECT run_id, source, reason FROM shown WHERE status = 'failed' ORDER BY run_id")]
-        self._site_pages(rejected, history)
+        inputs = hashlib.sha256(json.dumps([rejected, history], default=str).encode()).hexdigest()
+        if self.state.fresh or changed or gone or self.state.get("site_pages") != inputs:  # else: as they are
+            self._site_pages(rejected, history)
+            self.state.put("site_pages", inputs)
         for run_id in gone:
             self.delete(page_path(self.out, "runs", run_id))
         if self.state.fresh:
@@ -323,6 +390,29 @@ class _Builder:
         pages = shown + systems + series + boards + 4  # + index, systems, compare, history index
         return SiteReport(self.out, shown, pages, 0.0, [f"{a}: {b}" for a, b in rejected], self.rendered,
                           self.removed, full=self.state.fresh)
+
+    def _moved(self, runs: list[Candidate], moved: dict) -> dict[str, tuple[str, str]]:
+        """`moved` with, per system, the smallest (created_utc, run_id) of `runs` as `shown` has them."""
+        moved = dict(moved)
+        for chunk in chunks([c.run_id for c in runs], 500):
+            for run_id, system, created in self.db.execute(
+                    f"SELECT run_id, system_id, created_utc FROM shown WHERE run_id IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                moved[system] = min(moved.get(system, (created, run_id)), (created, run_id))
+        return moved
+
+    def _groups(self, groups: set[tuple[str, str, str]], moved: dict[str, tuple[str, str]]) -> None:
+        """The system pages, history series, leaderboard rows and workload pages of (workload, system, division)."""
+        for system in sorted({g[1] for g in groups}):
+            self._system(system, moved.get(system))
+        for system, workload in sorted({(g[1], g[0]) for g in groups}):  # the runs read once for both
+            runs = self.summaries("system_id = ? AND workload = ?", (system, workload))
+            self._series(system, workload, runs)
+            for division in sorted({g[2] for g in groups if g[:2] == (workload, system)}):
+                self._board_row(workload, system, division, [r for r in runs if r["model"]["division"] == division])
+        for workload in sorted({g[0] for g in groups}):
+            for render in WORKLOAD_PAGES:
+                render(self, workload)
 
     def _assets(self) -> None:
         for name in ("site.css", "site.js"):
@@ -340,19 +430,26 @@ class _Builder:
             found = index.summaries([c.ref[2] for c in wanted])
             for c in wanted:
                 c.summary = found[c.ref[2]]
-        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            (c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok", failed.get(c.run_id),
-             c.workload, c.system_id, c.division, json.loads(c.summary).get("created_utc", "")) for c in changed])
-        self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", [(c.run_id, c.summary) for c in changed])
+        shown, summaries, described = [], [], []
+        for c in changed:  # the workload's description (1 kB) apart: the pages read it for the newest run only
+            summary = json.loads(c.summary)
+            described.append((c.run_id, json.dumps(summary["workload"], separators=(",", ":"))))
+            summary["workload"] = {"id": summary["workload"]["id"]}
+            summaries.append((c.run_id, json.dumps(summary, separators=(",", ":"))))
+            shown.append((c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok",
+                          failed.get(c.run_id), c.workload, c.system_id, c.division, summary.get("created_utc", "")))
+        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", shown)
+        self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", summaries)
+        self.db.executemany("INSERT OR REPLACE INTO descriptions VALUES (?, ?)", described)
 
-    def summaries(self, where: str, params: tuple) -> list[dict]:
-        """Slim results of the shown runs matching `where`, oldest first (ties by run id)."""
+    def summaries(self, where: str, params: tuple, limit: str = "") -> list[dict]:
+        """Slim results of the shown runs matching `where`, oldest first (ties by run id); `limit`: LIMIT … OFFSET …"""
         return [json.loads(s) for (s,) in self.db.execute(
             "SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
-            f"WHERE s.status = 'ok' AND {where} ORDER BY s.created_utc, s.run_id", params)]
+            f"WHERE s.status = 'ok' AND {where} ORDER BY s.created_utc, s.run_id {limit}", params)]
 
-    def _board_row(self, workload: str, system: str, division: str) -> None:
-        summaries = self.summaries("workload = ? AND system_id = ? AND division = ?", (workload, system, division))
+    def _board_row(self, workload: str, system: str, division: str, summaries: list[dict]) -> None:
+        """The leaderboard row of a workload × system × division, from its runs' slim results (oldest first)."""
         rows = (sww_views.leaderboard(summaries) if workload == sww_views.WORKLOAD  # its own columns
                 else leaderboard(summaries, workload))
         self.db.execute("DELETE FROM boards WHERE workload = ? AND system_id = ? AND division = ?",
@@ -368,13 +465,13 @@ class _Builder:
 
     def workload_info(self, workload: str) -> dict:
         """The workload's description as its newest run states it (deterministic: ties by run id)."""
-        row = self.db.execute("SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
+        row = self.db.execute("SELECT d.workload FROM shown AS s JOIN descriptions AS d USING (run_id) "
                               "WHERE s.status = 'ok' AND s.workload = ? "
                               "ORDER BY s.created_utc DESC, s.run_id DESC LIMIT 1", (workload,)).fetchone()
-        return json.loads(row[0])["workload"] if row else {"id": workload}
+        return json.loads(row[0]) if row else {"id": workload}
 
-    def _series(self, system: str, workload: str) -> None:
-        found = history_pages.build_series(self.summaries("system_id = ? AND workload = ?", (system, workload)))
+    def _series(self, system: str, workload: str, summaries: list[dict]) -> None:
+        found = history_pages.build_series(summaries)
         path = self.out / "history" / f"{slug(f'{system}|{workload}')}.html"
         self.db.execute("DELETE FROM series WHERE system_id = ? AND workload = ?", (system, workload))
         if not found:
@@ -387,17 +484,39 @@ class _Builder:
                 "regressions": series.regressions}
         self.db.execute("INSERT INTO series VALUES (?, ?, ?)", (system, workload, json.dumps(info)))
 
-    def _system(self, system: str) -> None:
-        found = systems_of(self.summaries("system_id = ?", (system,)))
+    def _system(self, system: str, moved: tuple[str, str] | None) -> None:
+        """The system's pages (system_pages): those from the chunk holding `moved` (the oldest run key added,
+        changed or removed) on, or all when the number of pages changed; stale archive pages are deleted."""
+        (total,) = self.db.execute("SELECT count(*) FROM shown WHERE system_id = ? AND status = 'ok'",
+                                   (system,)).fetchone()
+        before = self.db.execute("SELECT info FROM systems WHERE system_id = ?", (system,)).fetchone()
+        had = json.loads(before[0]).get("pages", 1) if before else 0
         self.db.execute("DELETE FROM systems WHERE system_id = ?", (system,))
-        if not found:
-            self.delete(page_path(self.out, "systems", slug(system)))
+        name, pages = slug(system), system_pages.page_count(total)
+        for chunk in range(max(pages - 1, 0), had - 1):  # archives of chunks that are gone or now the main page
+            self.delete(page_path(self.out, "systems", system_pages.page_name(name, chunk, had)))
+        if not total:
+            self.delete(page_path(self.out, "systems", name))
             return
-        s = found[0]
-        self.write(page_path(self.out, "systems", s["slug"]), environment().get_template("system.html").render(
-            self.sub, s=s))
-        info = {k: s[k] for k in ("slug", "name", "target", "processor", "runtime")}
-        self.db.execute("INSERT INTO systems VALUES (?, ?)", (system, json.dumps(dict(info, runs=len(s["runs"])))))
+        first = 0
+        if had and moved is not None:
+            (earlier,) = self.db.execute(
+                "SELECT count(*) FROM shown WHERE system_id = ? AND status = 'ok' AND "
+                "(created_utc < ? OR (created_utc = ? AND run_id < ?))", (system, moved[0], moved[0], moved[1])).fetchone()
+            first = min(earlier // system_pages.RUNS_PER_PAGE, pages - 1)
+            if had != pages:  # the last archive page's link to the newer one changed
+                first = max(0, min(first, pages - 2, had - 2))
+        template = environment().get_template("system.html")
+        newest = None
+        for chunk in range(pages - 1, first - 1, -1):
+            runs = self.summaries("system_id = ?", (system,), f"LIMIT {system_pages.RUNS_PER_PAGE} "
+                                  f"OFFSET {chunk * system_pages.RUNS_PER_PAGE}")
+            newest = newest or runs[-1]
+            self.write(page_path(self.out, "systems", system_pages.page_name(name, chunk, pages)),
+                       system_pages.render(template, self.sub, name, chunk, pages, runs, newest, total))
+        info = {k: v for k, v in system_pages.facts(newest).items() if k in ("slug", "name", "target", "processor",
+                                                                             "runtime")}
+        self.db.execute("INSERT INTO systems VALUES (?, ?)", (system, json.dumps(dict(info, runs=total, pages=pages))))
 
     def _site_pages(self, rejected: list[tuple[str, str]], history: list[dict]) -> None:
         """index, systems, compare and history index: written when their bytes change."""
@@ -427,8 +546,10 @@ class _Builder:
         keep = {self.out / "index.html", self.out / "systems.html", self.out / "compare.html",
                 self.out / "history" / "index.html"}
         keep |= {page_path(self.out, "runs", r) for (r,) in self.db.execute("SELECT run_id FROM shown")}
-        keep |= {page_path(self.out, "systems", json.loads(i)["slug"]) for (i,) in
-                 self.db.execute("SELECT info FROM systems")}
+        for (info,) in self.db.execute("SELECT info FROM systems"):
+            info = json.loads(info)
+            keep |= {page_path(self.out, "systems", system_pages.page_name(info["slug"], c, info["pages"]))
+                     for c in range(info["pages"])}
         keep |= {self.out / "history" / f"{json.loads(i)['slug']}.html" for (i,) in
                  self.db.execute("SELECT info FROM series")}
         keep |= {p for p in self.out.glob("leaderboard/*.html") if p.name.split(".")[0] in self.common["nav_workloads"]}
@@ -488,49 +609,6 @@ WORKLOAD_PAGES: list[Callable[[_Builder, str], None]] = [leaderboard_pages]
 def _best(rows: list, key: str) -> str:
     values = [r.cells[key].value for r in rows if r.cells[key].value is not None]
     return number(min(values)) if values else NOT_MEASURED
-
-
-def systems_of(results: list[dict]) -> list[dict]:
-    """System pages' content: identity from the newest run, and every run of the system, newest first."""
-    systems: dict[str, dict] = {}
-    for result in sorted(results, key=lambda r: r["created_utc"], reverse=True):
-        sid = system_id(result)
-        info = result["target"]["system"]
-        system = systems.get(sid)
-        if system is None:
-            clock = info.get("clock_hz")
-            system = systems[sid] = {
-                "slug": slug(sid), "name": info.get("name", ""), "target": result["target"]["adapter"],
-                "processor": info.get("processor", ""), "runtime": info.get("runtime", ""),
-                "runtime_version": info.get("runtime_version", ""), "os": info.get("os") or "",
-                "clock": f"{clock / 1e6:,.0f} MHz" if clock else NOT_MEASURED,
-                "options": json.dumps(result["target"].get("options", {}), sort_keys=True),
-                "details": sorted((str(k), str(v)) for k, v in (info.get("details") or {}).items()), "runs": [],
-            }
-        modes = result["modes"]
-        latency = _metric(modes, "performance", "latency_median")
-        energy = _metric(modes, "energy", "energy_per_inference_median")
-        acc = modes.get("accuracy", {})
-        acc_metrics = acc.get("metrics", {}) if acc.get("status") == "measured" else {}
-        accuracy_text = (percent(acc_metrics["top1"]["value"]) if "top1" in acc_metrics else
-                         f"AUC {acc_metrics['auc']['value']:.4f}" if "auc" in acc_metrics else
-                         f"Car AP {percent(acc_metrics['car_ap_r40_moderate']['value'])}"
-                         if "car_ap_r40_moderate" in acc_metrics else NOT_MEASURED)
-        system["runs"].append({
-            "run_id": result["run_id"], "created": result["created_utc"], "workload": result["workload"]["id"],
-            "model": f"{result['model']['source']} ({result['model']['division']}"
-                     + (", declared by the submitter)" if result["model"].get("division_basis") == "declared" else ")"),
-            "latency": latency, "latency_text": number(latency), "energy": energy, "energy_text": number(energy),
-            "accuracy_text": accuracy_text, "valid": "yes" if result.get("valid_for_submission") else "no",
-        })
-    return sorted(systems.values(), key=lambda s: s["name"].lower())
-
-
-def _metric(modes: dict, mode: str, name: str) -> float | None:
-    block = modes.get(mode)
-    if not block or block.get("status") != "measured":
-        return None
-    return block.get("metrics", {}).get(name, {}).get("value")
 
 
 def compare_data(boards: dict, systems: list[dict]) -> dict:

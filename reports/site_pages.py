@@ -8,6 +8,7 @@ import os
 import re
 import sqlite3
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -114,22 +115,42 @@ def _render_runs(bounds: tuple[int, int]) -> dict[str, str]:
     return failed
 
 
-def write_run_pages(root: Path, refs: list[RunRef], context: dict) -> dict[str, str]:
-    """One page per run, rendered by as many forked processes as there are cores (run pages are independent);
-    returns the run ids whose page failed, with the reason."""
+def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[bool], dict[str, str]]:
+    """Start rendering one page per run, in as many forked processes as there are cores when there are many (run
+    pages are independent), and return `wait(cancel=False)`: it returns the run ids whose page failed, with the
+    reason, once every page is written (`cancel` stops the workers). The caller works meanwhile."""
     global _FORKED
     import multiprocessing
 
     if not refs:
-        return {}
+        return lambda cancel=False: {}
     workers = min(os.cpu_count() or 1, 8)
     _FORKED = (refs, root, dict(context, standalone=False))
+    if workers < 2 or len(refs) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+        try:
+            failed = _render_runs((0, len(refs)))
+        finally:
+            _FORKED = None
+        return lambda cancel=False: failed
+    step = max(50, -(-len(refs) // (workers * 8)))
     try:
-        if workers < 2 or len(refs) < 200 or "fork" not in multiprocessing.get_all_start_methods():
-            return _render_runs((0, len(refs)))
-        step = max(50, -(-len(refs) // (workers * 8)))
-        chunks = [(i, min(i + step, len(refs))) for i in range(0, len(refs), step)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return {k: v for part in pool.imap_unordered(_render_runs, chunks) for k, v in part.items()}
-    finally:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        pending = pool.map_async(_render_runs, [(i, min(i + step, len(refs))) for i in range(0, len(refs), step)])
+    except BaseException:
         _FORKED = None
+        raise
+
+    def wait(cancel: bool = False) -> dict[str, str]:
+        global _FORKED
+        try:
+            if cancel:
+                pool.terminate()
+                return {}
+            failed = {k: v for part in pending.get() for k, v in part.items()}
+            pool.close()
+            return failed
+        finally:
+            pool.join()
+            _FORKED = None
+
+    return wait

@@ -1,8 +1,10 @@
 """What a built site shows, kept beside it (`<site>/.tinybench-site.sqlite`) so the next build is incremental.
 
-Tables: `shown` (each published run: its source, content hash, slim summary, and whether its page
-rendered), `boards` (one leaderboard row per workload × system × division, as JSON), `series`
-(one line per history series) and `systems` (one line per system page). The next build compares
+Tables: `shown` (each published run: its source, content hash, and whether its page rendered),
+`summaries` (its slim result, the workload given by id only) and `descriptions` (its workload's
+description: pages read the newest run's only), `boards` (one leaderboard row per workload × system
+× division, as JSON), `series` (one line per history series) and `systems` (one line per system:
+its runs and number of pages). The next build compares
 the runs it accepts with `shown` and recomputes only the rows, series and systems those runs belong
 to; every page is rendered from these tables, by the same code whether the build is full or
 incremental, which is why both write the same bytes.
@@ -26,7 +28,7 @@ from pathlib import Path
 from tinybench import __version__
 
 STATE_NAME = ".tinybench-site.sqlite"
-FORMAT = "2"
+FORMAT = "4"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shown(
@@ -34,9 +36,13 @@ CREATE TABLE IF NOT EXISTS shown(
   status TEXT NOT NULL,              -- 'ok', or 'failed' (its run page could not be rendered: reason)
   reason TEXT, workload TEXT, system_id TEXT, division TEXT, created_utc TEXT);
 CREATE TABLE IF NOT EXISTS summaries(run_id TEXT PRIMARY KEY, summary TEXT NOT NULL);  -- apart: scans of shown stay small
+CREATE TABLE IF NOT EXISTS descriptions(run_id TEXT PRIMARY KEY, workload TEXT NOT NULL);  -- each run's workload
 CREATE INDEX IF NOT EXISTS shown_board ON shown(workload, system_id, division);
-CREATE INDEX IF NOT EXISTS shown_system ON shown(system_id);
+DROP INDEX IF EXISTS shown_system;
+CREATE INDEX IF NOT EXISTS shown_system_runs ON shown(system_id, status, created_utc, run_id);  -- system pages
 CREATE INDEX IF NOT EXISTS shown_newest ON shown(workload, created_utc, run_id);
+CREATE INDEX IF NOT EXISTS shown_status ON shown(status, created_utc);
+CREATE INDEX IF NOT EXISTS shown_failed ON shown(run_id) WHERE status = 'failed';
 CREATE TABLE IF NOT EXISTS boards(workload TEXT, system_id TEXT, division TEXT, row TEXT NOT NULL,
   PRIMARY KEY (workload, system_id, division));
 CREATE TABLE IF NOT EXISTS series(system_id TEXT, workload TEXT, info TEXT NOT NULL, PRIMARY KEY (system_id, workload));
@@ -47,7 +53,7 @@ CREATE TABLE IF NOT EXISTS systems(system_id TEXT PRIMARY KEY, info TEXT NOT NUL
 # the modules that decide what a page shows (sww_views: the sww01 pages, where present)
 SITE_MODULES = ("site.py", "site_pages.py", "site_state.py", "leaderboard.py", "history.py", "run_view.py",
                 "html_fragments.py", "svg_charts.py", "formatting.py", "results_store.py", "result_index.py",
-                "sww_views.py")
+                "sww_views.py", "system_pages.py")
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +107,7 @@ class SiteState:
             return False
         if found and not full:
             self.notes.append("the site was made by another tinybench version or other templates; rebuilt in full")
-        for table in ("meta", "shown", "summaries", "boards", "series", "systems"):
+        for table in ("meta", "shown", "summaries", "descriptions", "boards", "series", "systems"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (wanted,))
         return True
@@ -114,6 +120,10 @@ class SiteState:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def commit(self) -> None:
+        """Commit the build; the query planner's statistics are made after a full build and kept fresh (bounded
+        sampling): without them SQLite picks indexes that scan whole tables at 100,000 runs."""
+        self.conn.execute("PRAGMA analysis_limit=1000")
+        self.conn.execute("ANALYZE main" if self.fresh else "PRAGMA main.optimize")
         self.conn.execute("COMMIT")
         self.conn.close()
 

@@ -110,6 +110,72 @@ def test_large_leaderboards_are_split_into_linked_pages(seed, tmp_path, monkeypa
     assert site_files(site) == full_copy(results, tmp_path, "full")
 
 
+def test_system_pages_are_paged_and_a_new_run_rerenders_only_the_newest_page(seed, tmp_path, monkeypatch):
+    from tinybench.reports import system_pages
+
+    monkeypatch.setattr(system_pages, "RUNS_PER_PAGE", 2)
+    results, site = tmp_path / "results", tmp_path / "site"
+    for i in range(5):  # one system, 5 runs: archive pages .p1 (runs 1-2), .p2 (3-4), the main page (run 5)
+        copy_bundle(seed, results, i, systems=1, workloads=1)
+    build_site([results], site)
+    name = next(p.stem for p in (site / "systems").glob("*.html") if "." not in p.stem)
+    assert sorted(p.name for p in (site / "systems").iterdir()) == [f"{name}.html", f"{name}.p1.html",
+                                                                      f"{name}.p2.html"]
+    main = (site / "systems" / f"{name}.html").read_text()
+    assert "Runs 5–5 of 5" in main and f'href="{name}.p1.html"' in main and main.count("../runs/") == 1
+    archive = site / "systems" / f"{name}.p1.html"
+    assert archive.read_text().count("../runs/") == 2 and "00000" in archive.read_text()
+
+    copy_bundle(seed, results, 5, systems=1, workloads=1)  # the newest run: only the main page (+ run, series, board)
+    mtimes = {p.name: p.stat().st_mtime_ns for p in (site / "systems").iterdir()}
+    built = build_site([results], site)
+    assert built.checked == 1
+    assert {p.name for p in (site / "systems").iterdir() if p.stat().st_mtime_ns != mtimes.get(p.name)} == \
+        {f"{name}.html"}
+    assert site_files(site) == full_copy(results, tmp_path, "full-newest")
+
+    older = json.loads((results / sorted(p.name for p in results.iterdir() if not p.name.startswith("."))[3] /
+                        "result.json").read_text())
+    added = copy_bundle(seed, results, 6, systems=1, workloads=1)  # a run dated in the middle: pages shift from there
+    late = json.loads((added / "result.json").read_text())
+    late["created_utc"] = older["created_utc"]
+    (added / "result.json").write_text(json.dumps(late))
+    mtimes = {p.name: p.stat().st_mtime_ns for p in (site / "systems").iterdir()}
+    build_site([results], site)  # 7 runs: 4 pages now, all rendered
+    assert len(list((site / "systems").iterdir())) == 4
+    assert site_files(site) == full_copy(results, tmp_path, "full-middle")
+    for victim in sorted(p for p in results.iterdir() if not p.name.startswith("."))[:4]:
+        shutil.rmtree(victim)  # 3 runs left: 2 pages; the stale archives go
+    build_site([results], site)
+    assert sorted(p.name for p in (site / "systems").iterdir()) == [f"{name}.html", f"{name}.p1.html"]
+    assert site_files(site) == full_copy(results, tmp_path, "full-removed")
+
+
+def test_a_run_whose_page_cannot_be_rendered_is_listed_and_left_off_its_system_page(seed, tmp_path, monkeypatch):
+    from tinybench.reports import site_pages
+
+    results, site = tmp_path / "results", tmp_path / "site"
+    for i in range(4):
+        copy_bundle(seed, results, i, systems=1, workloads=1)
+    build_site([results], site)
+    bad = copy_bundle(seed, results, 4, systems=1, workloads=1).name
+    real = site_pages.run_view
+
+    def failing(result):  # a page that cannot be rendered (run pages are rendered in this process below 200 runs)
+        if result["run_id"] == bad:
+            raise ValueError("no such figure")
+        return real(result)
+
+    monkeypatch.setattr(site_pages, "run_view", failing)
+    built = build_site([results], site)
+    assert any(bad in s and "cannot be rendered" in s for s in built.skipped)
+    assert not (site / "runs" / f"{bad}.html").exists()
+    system = next(p for p in (site / "systems").glob("*.html")).read_text()
+    assert bad not in system and system.count("../runs/") == 4
+    assert f"{bad}" in (site / "index.html").read_text()
+    assert site_files(site) == full_copy(results, tmp_path, "full-failed")
+
+
 READER = """
 import sys, time
 from pathlib import Path
