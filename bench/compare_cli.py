@@ -53,8 +53,9 @@ def compare_command(a: Path, b: Path, threshold: str, accuracy_threshold: float,
     where most of the run-to-run noise lies.
 
     The fastest inference (latency_floor: each window's fastest, median over windows) moves with
-    the code's own cost and hardly with other processes' noise: on a shared CI host, gate on it
-    with `--metric latency_floor --fail-on-regression`.
+    the code's own cost and little with a virtual host's drifting speed: on an otherwise idle CI
+    host, gate on it with `--metric latency_floor --fail-on-regression`. Another busy process
+    moves it too: keep benchmark hosts idle.
 
     Exit codes: 0 compared; 1 a regression with --fail-on-regression; 2 bad input.
     """
