@@ -74,6 +74,7 @@ class CompareReport:
     comparisons: list[Comparison] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    metrics: list[str] | None = None  # `--metric`: the only metrics kept (None: all)
 
     @property
     def regressions(self) -> list[Comparison]:
@@ -83,7 +84,7 @@ class CompareReport:
         return {"schema": SCHEMA, "a": sources_a, "b": sources_b, "threshold": self.threshold,
                 "accuracy_threshold_points": self.accuracy_threshold_points, "confidence": self.confidence,
                 "comparisons": [c.to_json() for c in self.comparisons], "regressions": len(self.regressions),
-                "unmatched": self.unmatched, "skipped": self.skipped}
+                "unmatched": self.unmatched, "skipped": self.skipped, "metrics": self.metrics}
 
 
 def compare(a: Loaded, b: Loaded, threshold: float = DEFAULT_THRESHOLD, accuracy_threshold: float = 0.0,
@@ -99,6 +100,7 @@ def compare(a: Loaded, b: Loaded, threshold: float = DEFAULT_THRESHOLD, accuracy
             report.comparisons += compare_runs(runs_a, runs_b, threshold, accuracy_threshold, confidence,
                                                report.unmatched)
     if metrics is not None:
+        report.metrics = sorted(metrics)
         report.comparisons = [c for c in report.comparisons
                               if c.metric in metrics or ("accuracy" in metrics and c.metric.startswith("accuracy_"))]
     return report
@@ -236,6 +238,7 @@ def format_text(report: CompareReport) -> str:
     """A human table: one line per workload and metric, then what could not be compared."""
     lines = []
     level = f"{report.confidence * 100:g}%"
+    warned: set[tuple[str, str, str]] = set()
     for c in report.comparisons:
         if c.kind == "ratio":
             change = f"{c.estimate:.4f}x"
@@ -251,11 +254,13 @@ def format_text(report: CompareReport) -> str:
                      f"{change:>11} {level} {interval:22} {c.verdict} ({c.method})")
         if c.system_a != c.system_b:
             lines.append(f"      A: {c.system_a} · B: {c.system_b}")
-        if c.warnings and c.metric == "latency":
+        if c.warnings and (c.workload, c.system_a, c.system_b) not in warned:  # once per pair, latency metrics
+            warned.add((c.workload, c.system_a, c.system_b))
             lines.append(f"      ⚠ measured on an unstable or busy host, so the verdict is less reliable: "
                          f"{c.warnings[0]}" + (f" (+{len(c.warnings) - 1} more)" if len(c.warnings) > 1 else ""))
     if not report.comparisons:
-        lines.append("nothing to compare: no workload was measured on both sides")
+        lines.append(f"nothing to compare: none of the chosen metrics ({', '.join(report.metrics)}) was measured on "
+                     "both sides" if report.metrics else "nothing to compare: no workload was measured on both sides")
     lines += [f"not compared: {u}" for u in report.unmatched]
     lines += [f"skipped: {s}" for s in report.skipped]
     n = len(report.regressions)
