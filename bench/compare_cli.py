@@ -57,7 +57,7 @@ def compare_command(a: Path, b: Path, threshold: str, accuracy_threshold: float,
     host, gate on it with `--metric latency_floor --fail-on-regression`. Another busy process
     moves it too: keep benchmark hosts idle.
 
-    Exit codes: 0 compared; 1 a regression with --fail-on-regression; 2 bad input.
+    Exit codes: 0 compared; 1 a regression with --fail-on-regression; 2 bad input or nothing compared.
     """
     from tinybench.compare import compare, format_text
     from tinybench.compare_inputs import load
@@ -87,5 +87,8 @@ def compare_command(a: Path, b: Path, threshold: str, accuracy_threshold: float,
         click.echo(json.dumps(report.to_json([str(a)], [str(b)]), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         click.echo(format_text(report))
+    if not report.comparisons:  # a CI gate that compared nothing must not pass in silence
+        raise TinybenchError("nothing was compared (see above)",
+                             hint="check that both sides measured the same workloads and the chosen --metric")
     if fail_on_regression and report.regressions:
         sys.exit(EXIT_REGRESSION)

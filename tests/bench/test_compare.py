@@ -227,7 +227,8 @@ def test_the_fastest_inference_ignores_added_noise_and_catches_a_3_percent_cost(
     assert only_floor.returncode == 0 and "median inference" not in only_floor.stdout, only_floor.stdout
     assert gate("costly", "latency_floor").returncode == 1
     none = gate("costly", "accuracy")  # chosen metrics measured on neither side: said, not a pass in silence
-    assert none.returncode == 0 and "none of the chosen metrics (accuracy) was measured" in none.stdout
+    assert none.returncode == 2 and "none of the chosen metrics (accuracy) was measured" in none.stdout
+    assert "nothing was compared" in none.stderr
     unknown = gate("costly", "latency_minimum")
     assert unknown.returncode == 2 and "unknown metric latency_minimum" in unknown.stderr
 
