@@ -194,10 +194,11 @@ def _median_inference(latency: MetricSamples) -> MetricSamples | None:
 def _fastest_inference(latency: MetricSamples) -> MetricSamples | None:
     """The fastest single inference (ms): repetitions are each window's minimum time.
 
-    Noise from other processes, the hypervisor and caches only ever adds time, so a window's
-    fastest inference is its least disturbed one: the figure that moves when the code's own
-    cost moves, and barely otherwise (Chen & Revels, "Robust benchmarking in noisy
-    environments", 2016). Not what users experience under contention: that is the median.
+    Interruptions and a host drifting between speed levels only ever add time, so a window's
+    fastest inference is its least disturbed one: it moves with the code's own cost and little
+    with that noise (Chen & Revels, "Robust benchmarking in noisy environments", 2016). Another
+    busy process contending for caches and memory moves it too (by ±2 % on the project's VM).
+    Not what users experience under contention: that is the median.
     """
     inner = latency.reps.inner if latency.reps is not None else None
     if inner is None or inner.shape[1] < 5 or not np.all(inner[:, 4] > 0):
