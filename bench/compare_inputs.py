@@ -244,6 +244,10 @@ def _per_window_stats(bundle: Path, name: str, windows: int) -> np.ndarray | Non
         table = pq.read_table(path, columns=["window", "latency_ns"]).to_pandas()
     except (OSError, ValueError, KeyError) as exc:
         raise Unreadable(f"{name}: {exc}") from exc
+    times = table["latency_ns"].to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = int(np.count_nonzero(~(np.isfinite(times) & (times > 0))))
+    if bad:  # a timer never gives 0, a negative or a missing time: the file is corrupt or edited
+        raise Unreadable(f"{name}: {bad} inference time(s) are not positive numbers of ns")
     stats = np.zeros((windows, 5))
     grouped = table.groupby("window")["latency_ns"].agg(["count", "mean", "std", "median", "min"])
     for window, row in grouped.iterrows():

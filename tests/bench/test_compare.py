@@ -226,6 +226,9 @@ def test_the_fastest_inference_ignores_added_noise_and_catches_a_3_percent_cost(
     only_floor = gate("noisy", "latency_floor")
     assert only_floor.returncode == 0 and "median inference" not in only_floor.stdout, only_floor.stdout
     assert gate("costly", "latency_floor").returncode == 1
+    _rewrite_inferences(tmp_path / "base" / "run", tmp_path / "corrupt" / "run", lambda t: t.where(t.index % 7 > 0, -5))
+    corrupt = load([tmp_path / "corrupt"])
+    assert corrupt.runs == [] and "inference time(s) are not positive" in corrupt.skipped[0], corrupt.skipped
     none = gate("costly", "accuracy")  # chosen metrics measured on neither side: said, not a pass in silence
     assert none.returncode == 2 and "none of the chosen metrics (accuracy) was measured" in none.stdout
     assert "nothing was compared" in none.stderr
