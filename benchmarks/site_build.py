@@ -8,7 +8,9 @@ recomputed from raw data) — then times, on this machine, side by side:
 2. an incremental build with nothing new (the cost of noticing that: listing the folders);
 3. incremental builds after adding 1 and then 100 bundles;
 4. the export: the 100,000-row DataFrame from the index, and writing it as Parquet;
-5. `--full` with the index in place (every bundle's stamp compared, every page rendered again);
+5. `--full` with the index in place (every bundle's stamp compared, every page rendered again; pages whose
+   file already has the bytes are not written), then `--full` again after every page on disk was altered (as
+   after an upgrade or a template change: every page written);
 
 and prints the largest page sizes (a leaderboard page of ROWS_PER_PAGE rows is rendered apart
 when the boards here are smaller) and the load average (the machine is shared). Targets: full
@@ -189,7 +191,7 @@ def main() -> None:
     add(1, args.bundles + 101)
     table, t_again = timed("export after +1 more bundle (snapshot + change)", lambda: frame_from_index([results]))
     print(f"  {len(table.frame)} rows")
-    t_full = float("nan")
+    t_full = t_rewrite = float("nan")
     if not args.no_full:
         build()  # the bundle added for the export above, so that the incremental site is compared with all of it
         before = digests(site)
@@ -197,6 +199,16 @@ def main() -> None:
         after = digests(site)
         differ = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
         print(f"  {full.rendered} pages written, {full.checked} checked; byte-identical to the incremental site: "
+              f"{'yes' if not differ else f'NO, {len(differ)} files differ, e.g. {differ[:3]}'} ({len(after)} files)")
+        # every page on disk differs from what the build makes (as after a tinybench upgrade or a template change,
+        # or a damaged site): every page is written again
+        for page in site.rglob("*.html"):
+            with open(page, "a", encoding="utf-8") as handle:
+                handle.write("<!-- an older page -->")
+        rewrite, t_rewrite = timed("--full, every page on disk different", lambda: build(True))
+        after = digests(site)
+        differ = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        print(f"  {rewrite.rendered} pages written; byte-identical to the incremental site: "
               f"{'yes' if not differ else f'NO, {len(differ)} files differ, e.g. {differ[:3]}'} ({len(after)} files)")
 
     pages = sorted((p for p in site.rglob("*.html")), key=lambda p: p.stat().st_size)
@@ -212,6 +224,7 @@ def main() -> None:
     print(f"\nfigures against the targets (100,000 bundles in the issue; here {args.bundles}), {load()}:")
     rows = [("first build, no index (every bundle checked)", float("nan") if kept else t_first, 60),
             ("--full, index warm (every page rendered)", t_full, 60),
+            ("--full, every page different (all written)", t_rewrite, 60),
             ("incremental after +1 bundle", t_one, 1), ("incremental after +100 bundles", t_hundred, None),
             ("incremental, nothing new", t_same, 1), ("export: DataFrame from the index", t_frame, 1),
             ("export after +1 more bundle", t_again, 1)]

@@ -15,7 +15,9 @@ def _num(value: object, spec: str) -> str:
 
 
 def _attr(value: object) -> str:
-    return str(escape(repr(value) if isinstance(value, float) else value))
+    if type(value) in (float, int):  # digits, '.', 'e', '+', '-', 'inf', 'nan': nothing to escape
+        return repr(value)
+    return str(escape(value))
 
 
 def metrics(items: list[tuple[str, str, float]]) -> Markup:

@@ -36,7 +36,7 @@ from pathlib import Path
 from tinybench import __version__
 from tinybench.errors import TinybenchError
 from tinybench.reports import history as history_pages
-from tinybench.reports import svg_charts, sww_views, system_pages
+from tinybench.reports import cache_json, svg_charts, sww_views, system_pages
 from tinybench.reports.formatting import NOT_MEASURED, number, slug
 from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, order, page_names, row_from_json,
                                            row_to_json)
@@ -151,8 +151,7 @@ def _diff(db, indexes: list[ResultIndex], extra: list[dict], since: list[int] | 
         k, path = row[6], row[7]
         if k >= 1_000_000:
             result = results[k]
-            return Candidate(*row[:6], (row[0], None, None, None, result),
-                             json.dumps(slim(result), separators=(",", ":")))
+            return Candidate(*row[:6], (row[0], None, None, None, result), cache_json.dumps(slim(result)))
         index = indexes[k]
         in_memory = index.path is None
         return Candidate(*row[:6], (row[0], None if in_memory else str(index.path), path, str(index.root),
@@ -361,12 +360,14 @@ class _Builder:
             for table in ("summaries", "descriptions"):
                 self.db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in gone])
             self._groups(groups, self._moved(changed, moved))
+            if self.state.fresh:  # while the run pages are made (their deletions are held back like the pages)
+                self._delete_strays()
         except BaseException:
             waiting(True)
             raise
-        failed = waiting()
+        failed, written = waiting()
         self._flush()
-        self.rendered += len(changed) - len(failed)
+        self.rendered += written
         if failed:
             self.db.executemany("UPDATE shown SET status = 'failed', reason = ? WHERE run_id = ?",
                                 [(why, run_id) for run_id, why in failed.items()])
@@ -380,8 +381,6 @@ class _Builder:
             self.state.put("site_pages", inputs)
         for run_id in gone:
             self.delete(page_path(self.out, "runs", run_id))
-        if self.state.fresh:
-            self._delete_strays()
         (shown,) = self.db.execute("SELECT count(*) FROM shown WHERE status = 'ok'").fetchone()
         (systems,) = self.db.execute("SELECT count(*) FROM systems").fetchone()
         (series,) = self.db.execute("SELECT count(*) FROM series").fetchone()
@@ -403,13 +402,14 @@ class _Builder:
 
     def _groups(self, groups: set[tuple[str, str, str]], moved: dict[str, tuple[str, str]]) -> None:
         """The system pages, history series, leaderboard rows and workload pages of (workload, system, division)."""
-        for system in sorted({g[1] for g in groups}):
-            self._system(system, moved.get(system))
-        for system, workload in sorted({(g[1], g[0]) for g in groups}):  # the runs read once for both
-            runs = self.summaries("system_id = ? AND workload = ?", (system, workload))
-            self._series(system, workload, runs)
-            for division in sorted({g[2] for g in groups if g[:2] == (workload, system)}):
-                self._board_row(workload, system, division, [r for r in runs if r["model"]["division"] == division])
+        for system in sorted({g[1] for g in groups}):  # a system's runs read once for all its pages
+            every = self.summaries("system_id = ?", (system,))
+            self._system(system, moved.get(system), every)
+            for workload in sorted({g[0] for g in groups if g[1] == system}):
+                runs = [r for r in every if r["workload"]["id"] == workload]
+                self._series(system, workload, runs)
+                for division in sorted({g[2] for g in groups if g[:2] == (workload, system)}):
+                    self._board_row(workload, system, division, [r for r in runs if r["model"]["division"] == division])
         for workload in sorted({g[0] for g in groups}):
             for render in WORKLOAD_PAGES:
                 render(self, workload)
@@ -432,10 +432,10 @@ class _Builder:
                 c.summary = found[c.ref[2]]
         shown, summaries, described = [], [], []
         for c in changed:  # the workload's description (1 kB) apart: the pages read it for the newest run only
-            summary = json.loads(c.summary)
-            described.append((c.run_id, json.dumps(summary["workload"], separators=(",", ":"))))
+            summary = cache_json.loads(c.summary)
+            described.append((c.run_id, cache_json.dumps(summary["workload"])))
             summary["workload"] = {"id": summary["workload"]["id"]}
-            summaries.append((c.run_id, json.dumps(summary, separators=(",", ":"))))
+            summaries.append((c.run_id, cache_json.dumps(summary)))
             shown.append((c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok",
                           failed.get(c.run_id), c.workload, c.system_id, c.division, summary.get("created_utc", "")))
         self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", shown)
@@ -444,7 +444,7 @@ class _Builder:
 
     def summaries(self, where: str, params: tuple, limit: str = "") -> list[dict]:
         """Slim results of the shown runs matching `where`, oldest first (ties by run id); `limit`: LIMIT … OFFSET …"""
-        return [json.loads(s) for (s,) in self.db.execute(
+        return [cache_json.loads(s) for (s,) in self.db.execute(
             "SELECT m.summary FROM shown AS s JOIN summaries AS m USING (run_id) "
             f"WHERE s.status = 'ok' AND {where} ORDER BY s.created_utc, s.run_id {limit}", params)]
 
@@ -468,7 +468,7 @@ class _Builder:
         row = self.db.execute("SELECT d.workload FROM shown AS s JOIN descriptions AS d USING (run_id) "
                               "WHERE s.status = 'ok' AND s.workload = ? "
                               "ORDER BY s.created_utc DESC, s.run_id DESC LIMIT 1", (workload,)).fetchone()
-        return json.loads(row[0]) if row else {"id": workload}
+        return cache_json.loads(row[0]) if row else {"id": workload}
 
     def _series(self, system: str, workload: str, summaries: list[dict]) -> None:
         found = history_pages.build_series(summaries)
@@ -484,11 +484,11 @@ class _Builder:
                 "regressions": series.regressions}
         self.db.execute("INSERT INTO series VALUES (?, ?, ?)", (system, workload, json.dumps(info)))
 
-    def _system(self, system: str, moved: tuple[str, str] | None) -> None:
-        """The system's pages (system_pages): those from the chunk holding `moved` (the oldest run key added,
-        changed or removed) on, or all when the number of pages changed; stale archive pages are deleted."""
-        (total,) = self.db.execute("SELECT count(*) FROM shown WHERE system_id = ? AND status = 'ok'",
-                                   (system,)).fetchone()
+    def _system(self, system: str, moved: tuple[str, str] | None, every: list[dict]) -> None:
+        """The system's pages (system_pages) from `every` run it has (oldest first): those from the chunk holding
+        `moved` (the oldest run key added, changed or removed) on, or all when the number of pages changed; stale
+        archive pages are deleted."""
+        total = len(every)
         before = self.db.execute("SELECT info FROM systems WHERE system_id = ?", (system,)).fetchone()
         had = json.loads(before[0]).get("pages", 1) if before else 0
         self.db.execute("DELETE FROM systems WHERE system_id = ?", (system,))
@@ -509,8 +509,7 @@ class _Builder:
         template = environment().get_template("system.html")
         newest = None
         for chunk in range(pages - 1, first - 1, -1):
-            runs = self.summaries("system_id = ?", (system,), f"LIMIT {system_pages.RUNS_PER_PAGE} "
-                                  f"OFFSET {chunk * system_pages.RUNS_PER_PAGE}")
+            runs = every[chunk * system_pages.RUNS_PER_PAGE:(chunk + 1) * system_pages.RUNS_PER_PAGE]
             newest = newest or runs[-1]
             self.write(page_path(self.out, "systems", system_pages.page_name(name, chunk, pages)),
                        system_pages.render(template, self.sub, name, chunk, pages, runs, newest, total))

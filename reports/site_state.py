@@ -28,7 +28,7 @@ from pathlib import Path
 from tinybench import __version__
 
 STATE_NAME = ".tinybench-site.sqlite"
-FORMAT = "4"
+FORMAT = "5"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shown(
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS systems(system_id TEXT PRIMARY KEY, info TEXT NOT NUL
 # the modules that decide what a page shows (sww_views: the sww01 pages, where present)
 SITE_MODULES = ("site.py", "site_pages.py", "site_state.py", "leaderboard.py", "history.py", "run_view.py",
                 "html_fragments.py", "svg_charts.py", "formatting.py", "results_store.py", "result_index.py",
-                "sww_views.py", "system_pages.py")
+                "sww_views.py", "system_pages.py", "cache_json.py")
 
 
 @lru_cache(maxsize=1)

@@ -80,12 +80,17 @@ def test_a_new_workload_rebuilds_every_page_menu(seed, tmp_path):
     assert site_files(site) == full_copy(results, tmp_path, "full")
 
 
-def test_a_lost_or_corrupt_site_state_makes_a_full_build_with_a_note(seed, tmp_path):
+def built_site(seed, tmp_path, bundles=4):
+    """A site of `bundles` copies: (results folder, site folder, its published files)."""
     results, site = tmp_path / "results", tmp_path / "site"
-    for i in range(4):
+    for i in range(bundles):
         copy_bundle(seed, results, i)
     build_site([results], site)
-    before = site_files(site)
+    return results, site, site_files(site)
+
+
+def test_a_lost_or_corrupt_site_state_makes_a_full_build_with_a_note(seed, tmp_path):
+    results, site, before = built_site(seed, tmp_path)
     (site / STATE_NAME).write_bytes(b"garbage" * 1000)
     built = build_site([results], site)
     assert built.full and any("rebuilt in full" in n for n in built.notes)
@@ -213,3 +218,17 @@ def test_a_reader_never_sees_half_a_page_while_the_site_is_rebuilt(seed, tmp_pat
     seen, bad = map(int, out.split())
     assert seen > 0 and bad == 0
     assert not [p for p in site.rglob(".*.tmp")]  # no temporary page left behind
+
+
+def test_full_repairs_damaged_pages_and_leaves_identical_run_pages_unwritten(seed, tmp_path):
+    results, site, before = built_site(seed, tmp_path)
+    pages = sorted((site / "runs").glob("*.html"))
+    inodes = {p.name: p.stat().st_ino for p in pages}
+    damaged = pages[0]
+    damaged.write_text("<html>half a page")  # an edited or truncated page, e.g. after a full disk
+    (site / "index.html").unlink()
+    again = build_site([results], site, full=True)
+    assert site_files(site) == before  # repaired, byte for byte
+    rewritten = [p.name for p in pages if p.stat().st_ino != inodes[p.name]]
+    assert rewritten == [damaged.name]  # the other run pages had their bytes already: not written again
+    assert again.rendered < again.pages
