@@ -514,9 +514,10 @@ class ResultIndex:
             with contextlib.suppress(OSError):
                 stamps[rel] = (folder, ino, stamp_of(folder))
             swept += 1
+        swept_all = {rel for rel, _ in sweep}
         for (rel, ino), stamp in zip(sweep, stamp_many(self.root, [rel for rel, _ in sweep])):
             if stamp is not None:
-                stamps[rel] = (self.root / rel, ino, stamp)
+                stamps[rel] = (None, ino, stamp)  # its folder made below, for the few that changed
         nested = listing is not None and listing.nested
         self._remember_root(None if nested or root_stamp is None else root_stamp)
         stored = {}
@@ -528,8 +529,10 @@ class ResultIndex:
         for rel, (folder, ino, stamp) in stamps.items():
             old = stored.get(rel)
             if old is not None and old[0] == stamp:
-                restamped.append((ino, stamp, count, rel))
+                if not (thorough and rel in swept_all):  # (a full pass leaves the sweep's order as it was)
+                    restamped.append((ino, stamp, count, rel))
                 continue
+            folder = self.root / rel if folder is None else folder
             if old is not None:
                 try:
                     if hash_of(folder) == old[1]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -431,9 +432,12 @@ class _Builder:
             for c in wanted:
                 c.summary = found[c.ref[2]]
         shown, summaries, described = [], [], []
-        for c in changed:  # the workload's description (1 kB) apart: the pages read it for the newest run only
+        texts = {}
+        for c in changed:  # the workload's description (1 kB) apart, once per text: pages read the newest run's only
             summary = cache_json.loads(c.summary)
-            described.append((c.run_id, cache_json.dumps(summary["workload"])))
+            text = cache_json.dumps(summary["workload"])
+            digest = texts.setdefault(text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+            described.append((c.run_id, digest))
             summary["workload"] = {"id": summary["workload"]["id"]}
             summaries.append((c.run_id, cache_json.dumps(summary)))
             shown.append((c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok",
@@ -441,6 +445,7 @@ class _Builder:
         self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", shown)
         self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", summaries)
         self.db.executemany("INSERT OR REPLACE INTO descriptions VALUES (?, ?)", described)
+        self.db.executemany("INSERT OR IGNORE INTO workloads VALUES (?, ?)", [(d, t) for t, d in texts.items()])
 
     def summaries(self, where: str, params: tuple, limit: str = "") -> list[dict]:
         """Slim results of the shown runs matching `where`, oldest first (ties by run id); `limit`: LIMIT … OFFSET …"""
@@ -465,7 +470,8 @@ class _Builder:
 
     def workload_info(self, workload: str) -> dict:
         """The workload's description as its newest run states it (deterministic: ties by run id)."""
-        row = self.db.execute("SELECT d.workload FROM shown AS s JOIN descriptions AS d USING (run_id) "
+        row = self.db.execute("SELECT w.workload FROM shown AS s JOIN descriptions AS d USING (run_id) "
+                              "JOIN workloads AS w ON w.digest = d.digest "
                               "WHERE s.status = 'ok' AND s.workload = ? "
                               "ORDER BY s.created_utc DESC, s.run_id DESC LIMIT 1", (workload,)).fetchone()
         return cache_json.loads(row[0]) if row else {"id": workload}
@@ -541,20 +547,26 @@ class _Builder:
         self.write(self.out / "index.html", index, True)
 
     def _delete_strays(self) -> None:
-        """After a full build: pages no current run, system, series or board page has (an older site's)."""
-        keep = {self.out / "index.html", self.out / "systems.html", self.out / "compare.html",
-                self.out / "history" / "index.html"}
-        keep |= {page_path(self.out, "runs", r) for (r,) in self.db.execute("SELECT run_id FROM shown")}
+        """After a full build: pages no current run, system, series or board page has (an older site's). Names are
+        compared as text (100,000 run pages: no path objects)."""
+        keep = {"index.html", "systems.html", "compare.html", "history/index.html"}
+        keep |= {f"runs/{r}.html" for (r,) in self.db.execute("SELECT run_id FROM shown")}
         for (info,) in self.db.execute("SELECT info FROM systems"):
             info = json.loads(info)
-            keep |= {page_path(self.out, "systems", system_pages.page_name(info["slug"], c, info["pages"]))
-                     for c in range(info["pages"])}
-        keep |= {self.out / "history" / f"{json.loads(i)['slug']}.html" for (i,) in
-                 self.db.execute("SELECT info FROM series")}
-        keep |= {p for p in self.out.glob("leaderboard/*.html") if p.name.split(".")[0] in self.common["nav_workloads"]}
-        for path in list(self.out.rglob("*.html")):
-            if path not in keep and not any(part.startswith(".") for part in path.relative_to(self.out).parts):
-                self.delete(path)
+            keep |= {f"systems/{system_pages.page_name(info['slug'], c, info['pages'])}.html" for c in range(info["pages"])}
+        keep |= {f"history/{json.loads(i)['slug']}.html" for (i,) in self.db.execute("SELECT info FROM series")}
+        boards = set(self.common["nav_workloads"])
+        for folder, dirs, files in os.walk(self.out):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel = os.path.relpath(folder, self.out)
+            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            for name in files:
+                page = prefix + name
+                if not name.endswith(".html") or name.startswith(".") or page in keep:
+                    continue
+                if prefix == "leaderboard/" and name.split(".")[0] in boards:
+                    continue
+                self.delete(self.out / page)
 
 
 @dataclass

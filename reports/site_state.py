@@ -2,7 +2,7 @@
 
 Tables: `shown` (each published run: its source, content hash, and whether its page rendered),
 `summaries` (its slim result, the workload given by id only) and `descriptions` (its workload's
-description: pages read the newest run's only), `boards` (one leaderboard row per workload × system
+description, by digest into `workloads`, where each text is stored once: pages read the newest run's only), `boards` (one leaderboard row per workload × system
 × division, as JSON), `series` (one line per history series) and `systems` (one line per system:
 its runs and number of pages). The next build compares
 the runs it accepts with `shown` and recomputes only the rows, series and systems those runs belong
@@ -28,7 +28,7 @@ from pathlib import Path
 from tinybench import __version__
 
 STATE_NAME = ".tinybench-site.sqlite"
-FORMAT = "5"
+FORMAT = "6"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shown(
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS shown(
   status TEXT NOT NULL,              -- 'ok', or 'failed' (its run page could not be rendered: reason)
   reason TEXT, workload TEXT, system_id TEXT, division TEXT, created_utc TEXT);
 CREATE TABLE IF NOT EXISTS summaries(run_id TEXT PRIMARY KEY, summary TEXT NOT NULL);  -- apart: scans of shown stay small
-CREATE TABLE IF NOT EXISTS descriptions(run_id TEXT PRIMARY KEY, workload TEXT NOT NULL);  -- each run's workload
+CREATE TABLE IF NOT EXISTS descriptions(run_id TEXT PRIMARY KEY, digest TEXT NOT NULL);  -- each run's workload:
+CREATE TABLE IF NOT EXISTS workloads(digest TEXT PRIMARY KEY, workload TEXT NOT NULL);  -- stored once (100,000 runs share a few)
 CREATE INDEX IF NOT EXISTS shown_board ON shown(workload, system_id, division);
 DROP INDEX IF EXISTS shown_system;
 CREATE INDEX IF NOT EXISTS shown_system_runs ON shown(system_id, status, created_utc, run_id);  -- system pages
@@ -93,6 +94,7 @@ class SiteState:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path.resolve().as_uri(), uri=True, timeout=60, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a commit lost to a power cut is rebuilt
         conn.executescript(_TABLES)
         for alias, index in self.attach:
             conn.execute(f"ATTACH DATABASE ? AS {alias}", (f"{Path(index).resolve().as_uri()}?mode=ro",))
@@ -107,8 +109,11 @@ class SiteState:
             return False
         if found and not full:
             self.notes.append("the site was made by another tinybench version or other templates; rebuilt in full")
-        for table in ("meta", "shown", "summaries", "descriptions", "boards", "series", "systems"):
-            self.conn.execute(f"DELETE FROM {table}")
+        for table in ("meta", "shown", "summaries", "descriptions", "workloads", "boards", "series", "systems"):
+            self.conn.execute(f"DROP TABLE IF EXISTS {table}")  # an older format's tables may have other columns
+        for statement in _TABLES.split(";"):
+            if statement.strip():
+                self.conn.execute(statement)
         self.conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (wanted,))
         return True
 

@@ -232,3 +232,22 @@ def test_full_repairs_damaged_pages_and_leaves_identical_run_pages_unwritten(see
     rewritten = [p.name for p in pages if p.stat().st_ino != inodes[p.name]]
     assert rewritten == [damaged.name]  # the other run pages had their bytes already: not written again
     assert again.rendered < again.pages
+
+
+def test_a_full_build_deletes_pages_no_run_has_and_keeps_hidden_files(seed, tmp_path):
+    results, site, before = built_site(seed, tmp_path)
+    strays = ["runs/20990101T000000Z-gone.html", "systems/deadbeef0000.html", "history/deadbeef0000.html",
+              "leaderboard/zz99.html", "old/page.html", "stray.html"]
+    for name in strays:
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text("<p>an older site's page</p>")
+    kept = [site / ".hidden" / "x.html", site / "runs" / ".draft.html", site / "notes.txt"]
+    for path in kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("not a page of the site")
+    built = build_site([results], site, full=True)
+    assert built.removed == len(strays)
+    assert not any((site / name).exists() for name in strays)
+    assert all(path.exists() for path in kept)
+    kept[2].unlink()  # (not a page, so the site's published files would differ by it)
+    assert site_files(site) == before
