@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import marshal
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,36 @@ def without_private(result: dict) -> dict:
     return public
 
 
+def _copy(block: dict) -> dict:
+    """A deep copy of a block of parsed JSON (every caller reads result.json with safe_json: dicts, lists, str,
+    int, float, bool, None only): marshal copies those exactly (floats bit for bit), ~8x faster than the JSON
+    round trip used before; what marshal cannot write takes that round trip."""
+    try:
+        return marshal.loads(marshal.dumps(block, 4))
+    except ValueError:
+        return json.loads(json.dumps(block))
+
+
+def median_of(values: np.ndarray) -> float:
+    """`float(np.median(values))`, bit for bit, for a 1-D array: the middle value of the sorted float64 values,
+    or the mean (0 + a + b) / 2 of the two middle ones, as numpy computes it — without np.median's generic-axis
+    machinery (~3 µs where it takes ~30 µs on a bundle's handful of windows). NaN or no values: np.median."""
+    x = np.sort(np.asarray(values, dtype=np.float64), axis=None)  # NaN sorts last
+    if x.size == 0 or np.isnan(x[-1]):
+        return float(np.median(values))
+    half = x.size // 2  # numpy's mean adds from +0.0 (which turns a sum of -0.0 into 0.0)
+    return float(0.0 + x[half]) if x.size % 2 else float((0.0 + x[half - 1] + x[half]) / 2)
+
+
+def all_close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
+    """`np.allclose(a, b, rtol, atol)` (finite tolerances, NaN never equal), in its own formula
+    |a − b| ≤ atol + rtol·|b| where b is finite, or a == b — without its argument handling (~3x faster)."""
+    x = np.asarray(a)
+    y = np.asarray(b, dtype=np.result_type(b, 1.0))
+    with np.errstate(invalid="ignore"):
+        return bool(np.all((np.abs(x - y) <= atol + rtol * np.abs(y)) & np.isfinite(y) | (x == y)))
+
+
 def check(rule: str, passed: bool, detail: str) -> dict:
     return {"rule": rule, "passed": bool(passed), "detail": detail}
 
@@ -80,7 +111,7 @@ def profile_check(result: dict) -> dict:
 class _Mode:
     def __init__(self, folder: Path, where: str, mode: str, result: dict, names: set[str]) -> None:
         self.folder, self.where, self.mode, self.result, self.names = folder, where, mode, result, names
-        self.block = json.loads(json.dumps(result["modes"][mode]))  # a deep copy of parsed JSON, ~4x faster
+        self.block = _copy(result["modes"][mode])
         self.out = Outcome(self.block)
 
     def problem(self, file: str, message: str, rule: str = "samples") -> None:
@@ -152,7 +183,7 @@ def _performance(job: _Mode) -> None:
             raise Refusal(f"performance_inferences.parquet: {per_count.tolist()[:8]} inferences per window, "
                           f"the windows declare {rows['iterations'].tolist()[:8]} iterations")
         summed = np.bincount(window, weights=ns.astype(np.float64), minlength=count) / 1e9
-        if not np.allclose(summed, elapsed, rtol=REL, atol=0):
+        if not all_close(summed, elapsed, rtol=REL, atol=0):
             raise Refusal("performance_inferences.parquet: per-inference times do not add up to the window times")
         seconds = ns / 1e9
         del ns, window
@@ -175,7 +206,7 @@ def _performance(job: _Mode) -> None:
         job.problem("result.json", "per-inference statistics without performance_inferences.parquet")
         block.pop("per_inference_latency")
     throughput = rows["iterations"] / elapsed
-    if "throughput_inf_s" in rows and not np.allclose(rows["throughput_inf_s"], throughput, rtol=REL, atol=0):
+    if "throughput_inf_s" in rows and not all_close(rows["throughput_inf_s"], throughput, rtol=REL, atol=0):
         job.problem("performance_windows.csv", "a window's throughput is not its iterations ÷ its time")
     windows = [{"window": i, "sample_id": str(rows["sample_id"][i]) if "sample_id" in rows else "",
                 "iterations": int(rows["iterations"][i]), "warmup": int(rows["warmup"][i]) if "warmup" in rows else 0,
@@ -183,7 +214,7 @@ def _performance(job: _Mode) -> None:
                 "attempts": int(rows["attempts"][i]) if "attempts" in rows else 1} for i in range(count)]
     _same_windows(job, block.get("windows"), windows, ("iterations", "elapsed_s", "sample_id"))
     block["windows"] = windows
-    median = float(np.median(throughput))
+    median = median_of(throughput)
     job.metric("throughput_median", median, "inf/s")
     job.metric("latency_median", 1e3 / median, "ms")
     shortest = float(elapsed.min())
@@ -241,11 +272,11 @@ def _spinup(job: _Mode) -> None:
             if np.any(values < 0):
                 raise Refusal(f"spinup.csv: negative {column}")
             total += values
-        if not np.allclose(rows["total_ms"][mask], total, rtol=1e-9, atol=1e-9):
+        if not all_close(rows["total_ms"][mask], total, rtol=1e-9, atol=1e-9):
             raise Refusal(f"spinup.csv: a {kind} total is not the sum of its phases")
-        medians[kind] = {c[:-3]: float(np.median(rows[c][mask])) for c in phases + ["total_ms"]
+        medians[kind] = {c[:-3]: median_of(rows[c][mask]) for c in phases + ["total_ms"]
                          if not np.isnan(rows[c][mask]).any()}
-        job.metric(f"spinup_{kind}_median", float(np.median(rows["total_ms"][mask])), "ms")
+        job.metric(f"spinup_{kind}_median", median_of(rows["total_ms"][mask]), "ms")
     published = block.get("phases_median_ms")
     if published is not None:
         for kind, values in medians.items():
