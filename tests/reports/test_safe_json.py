@@ -96,3 +96,50 @@ def test_an_unterminated_string_is_malformed_not_deep():
 def test_refusals_keep_their_reasons(data, reason):
     with pytest.raises(Refusal, match=reason):
         loads_untrusted(data, "x.json")
+
+
+def parsed_with_every_hook(data: bytes):
+    """The reference: the reader with its number hooks always on (its former code; the nesting bound is apart)."""
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=safe_json._pairs_hook(None),
+                          parse_constant=safe_json._no_constants, parse_float=safe_json._finite,
+                          parse_int=safe_json._bounded_int)
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        raise Refusal(f"x.json: malformed JSON ({str(exc)[:300]})") from exc
+
+
+def outcome(parse, data: bytes):
+    try:
+        value = parse(data)
+    except Refusal as exc:
+        return "refused", str(exc)
+    return "parsed", json.dumps(value), repr(value)
+
+
+numbers = st.one_of(st.integers(-(10**40), 10**40).map(str), st.sampled_from(
+    ["1e400", "-1E+308", "1e-400", "2.5e99", "1" * 31, "-" + "9" * 30, "1" * 30 + ".5e99", "1" * 31 + ".0",
+     "NaN", "-Infinity", "1.7976931348623157e308", "0.1", "-0", "01", "1.", "1e", "12e0003"]),
+    st.floats(allow_nan=False).map(repr))
+strings = st.text(alphabet='ab"\\e1[', max_size=8).map(json.dumps) | st.sampled_from(['"e400"', '"1234567890' * 4 + '"'])
+documents = st.recursive(numbers | strings | st.sampled_from(["true", "null"]), lambda inner: st.one_of(
+    st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+    st.lists(st.tuples(strings, inner), max_size=4).map(
+        lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"),
+    st.tuples(inner, inner).map(lambda pair: pair[0] + " " + pair[1])), max_leaves=12)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents)
+def test_numbers_parsed_natively_only_when_the_hooks_would_agree(text):
+    data = text.encode()
+    ours = outcome(lambda d: loads_untrusted(d, "x.json"), data)
+    if ours[0] == "refused" and "nested" in ours[1]:
+        return
+    assert ours == outcome(parsed_with_every_hook, data)
+
+
+def test_risky_numbers_in_strings_do_not_matter_and_outside_they_do():
+    assert safe_json._plain_numbers(safe_json._outside_strings(b'{"sha": "e441' + b"1" * 40 + b'", "n": 12}'))
+    assert not safe_json._plain_numbers(b"[1e100]")
+    assert not safe_json._plain_numbers(b"[" + b"1" * 31 + b"]")
+    assert safe_json._plain_numbers(b"[" + b"1" * 30 + b", 1.5e99, true, false]")
