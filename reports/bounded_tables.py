@@ -76,14 +76,21 @@ def _texts(name: str, column: str, values: list[str]) -> np.ndarray:
     return np.asarray(values, dtype=object)
 
 
+def read_csv_bytes(path: Path, name: str) -> bytes:
+    """What read_csv reads of a file: at most MAX_CSV_BYTES + 1 bytes of a regular file."""
+    return read_regular(path, MAX_CSV_BYTES, name)
+
+
 def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset[str] = frozenset(),
-             max_rows: int = MAX_CSV_ROWS, allow_empty: bool = False) -> dict[str, np.ndarray]:
+             max_rows: int = MAX_CSV_ROWS, allow_empty: bool = False, data: bytes | None = None) -> dict[str, np.ndarray]:
     """Columns of a CSV as numpy arrays. `columns` maps name → int, int?, float, float?, bool, text
     (`?`: empty cells allowed, read as NaN); names in `optional` may be absent; `allow_empty`: a header
-    without rows gives empty columns (else it is refused)."""
+    without rows gives empty columns (else it is refused). `data`: the file as `read_csv_bytes` read it, when
+    the caller has it already."""
     import csv
 
-    data = read_regular(path, MAX_CSV_BYTES, name)
+    if data is None:
+        data = read_csv_bytes(path, name)
     if len(data) > MAX_CSV_BYTES:
         raise Refusal(f"{name}: larger than {MAX_CSV_BYTES} bytes")
     if data.count(b"\n") > max_rows + 1:

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tinybench.reports.bounded_tables import read_csv, read_parquet
-from tinybench.reports.safe_json import Refusal, read_regular
+from tinybench.reports.bounded_tables import read_csv, read_csv_bytes, read_parquet
+from tinybench.reports.safe_json import Refusal
 from tinybench.statistics import PERCENTILE_METHOD, histogram, summarize
 
 REL = 1e-6  # a published figure may differ from the recomputed one by this relative amount (float rounding)
@@ -57,6 +57,18 @@ def same(published: object, recomputed: float | None, rel: float = REL) -> bool:
     if isinstance(published, bool) or not isinstance(published, (int, float)) or not math.isfinite(published):
         return False
     return abs(published - recomputed) <= rel * max(abs(recomputed), 1e-12) + 1e-12
+
+
+def all_same(published: object, recomputed: list[float], rel: float = REL) -> bool:
+    """`all(same(a, b, rel) for a, b in zip(published, recomputed))`; in numpy, with the same float operations in
+    the same order, when every value is a float (the histogram's 41 edges: ~5 µs, not ~40)."""
+    if isinstance(published, list) and all(type(a) is float for a in published) \
+            and all(type(b) is float for b in recomputed):
+        n = min(len(published), len(recomputed))
+        x, y = np.array(published[:n], dtype=np.float64), np.array(recomputed[:n], dtype=np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return bool(np.all(np.isfinite(x) & (np.abs(x - y) <= rel * np.maximum(np.abs(y), 1e-12) + 1e-12)))
+    return all(same(a, b, rel) for a, b in zip(published, recomputed))
 
 
 def without_private(result: dict) -> dict:
@@ -197,8 +209,7 @@ def _performance(job: _Mode) -> None:
             hist = published.get("histogram_ms")
             if hist is not None and (hist.get("counts") != stats["histogram_ms"]["counts"]
                                      or hist.get("above", 0) != stats["histogram_ms"]["above"]
-                                     or not all(same(a, b, 1e-5) for a, b in
-                                                zip(hist.get("edges", []), stats["histogram_ms"]["edges"]))
+                                     or not all_same(hist.get("edges", []), stats["histogram_ms"]["edges"], 1e-5)
                                      or len(hist.get("edges", [])) != len(stats["histogram_ms"]["edges"])):
                 job.problem("result.json", "the latency histogram does not match the per-inference times")
         block["per_inference_latency"] = stats
@@ -245,10 +256,11 @@ def _same_windows(job: _Mode, published: list | None, recomputed: list[dict], ke
 
 def _spinup(job: _Mode) -> None:
     path = job.need("spinup.csv")
-    header = next(csv.reader(io.StringIO(read_regular(path, 4096, "spinup.csv").decode("utf-8", "replace"))), [])
+    data = read_csv_bytes(path, "spinup.csv")  # read once: its header names the phases, then its rows
+    header = next(csv.reader(io.StringIO(data[:4097].decode("utf-8", "replace"))), [])
     phases = [c for c in header if c.endswith("_ms") and c not in ("total_ms",)]
     columns = {"kind": "text", "repetition": "int", "total_ms": "float", **{c: "float?" for c in phases}}
-    rows = read_csv(path, "spinup.csv", columns)
+    rows = read_csv(path, "spinup.csv", columns, data=data)
     kinds = rows["kind"]
     if not set(kinds) <= {"cold", "warm"}:
         raise Refusal("spinup.csv: kind must be cold or warm")

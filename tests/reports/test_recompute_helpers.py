@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinybench.reports.recompute import _copy, all_close, median_of
+from tinybench.reports.recompute import _copy, all_close, all_same, median_of, same
 
 values = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True, width=64)
 arrays = hnp.arrays(np.float64, st.integers(1, 12), elements=values)
@@ -83,3 +83,17 @@ def test_copy_is_the_json_round_trip(block):
     assert [type(v) for v in copied.values()] == [type(v) for v in block.values()]
     for key, value in copied.items():  # nothing shared with the original: changing the copy leaves it alone
         assert not isinstance(value, (dict, list)) or value is not block[key]
+
+
+published_values = st.one_of(values, st.integers(-(10**20), 10**20), st.none(), st.booleans(), st.text(max_size=2))
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(values, max_size=8), st.lists(values, max_size=8), st.lists(published_values, max_size=8),
+       st.sampled_from([1e-5, 1e-6, 0.0]), st.booleans())
+def test_all_same_is_the_loop_over_same(recomputed, floats, anything, rel, near):
+    with np.errstate(all="ignore"):
+        close = [r * (1 + rel / 3) for r in recomputed]  # mostly the same, within rel
+    for published in (floats, anything, close if near else recomputed, close[:-1], [*close, 1.0]):
+        with np.errstate(all="ignore"):
+            assert all_same(published, recomputed, rel) == all(same(a, b, rel) for a, b in zip(published, recomputed))
