@@ -36,9 +36,12 @@ def _ints(name: str, column: str, values: list[str], optional: bool) -> np.ndarr
         if optional and text == "":
             out[i] = math.nan
             continue
-        if not (text.lstrip("-").isdigit() and len(text) <= 18):
-            raise Refusal(f"{name}: row {i + 1}: column '{column}' must be an integer, got {text[:40]!r}")
-        out[i] = int(text)
+        try:
+            if not (text.lstrip("-").isdigit() and len(text) <= 18):
+                raise ValueError(text)
+            out[i] = int(text)
+        except ValueError:  # also what isdigit() lets through and int() refuses ('--5', '²'): once a traceback
+            raise Refusal(f"{name}: row {i + 1}: column '{column}' must be an integer, got {text[:40]!r}") from None
     return out
 
 
