@@ -40,11 +40,15 @@ def phases(root: Path, folders: list[Path]) -> dict[str, float]:
     """Seconds spent in each phase of check_folder over `folders` (the same calls, timed apart)."""
     from tinybench.bundle import RESULT_FILE
     from tinybench.reports.local_bundles import verify_bundle
+    from tinybench.reports import result_index
     from tinybench.reports.result_index import hash_of, slim, stamp_of
     from tinybench.reports.results_store import COLUMNS, SCHEMA_ID, rows_of, system_id
     from tinybench.reports.safe_json import load_untrusted
     from tinybench.result_schema import _fast_validator, non_finite_paths, validation_errors
 
+    # what check_folder stores (older code: json.dumps with these separators, zlib level 6)
+    compact = getattr(result_index, "_COMPACT", json.JSONEncoder(separators=(",", ":")))
+    level = getattr(result_index, "PAYLOAD_ZLIB_LEVEL", 6)
     spent = dict.fromkeys(("stamp", "hash", "parse", "schema", "recompute", "store"), 0.0)
     alone = dict.fromkeys(("non-finite walk alone", "schema validator alone"), 0.0)
     fast = _fast_validator()
@@ -66,8 +70,8 @@ def phases(root: Path, folders: list[Path]) -> dict[str, float]:
         t5 = clock()
         final = verified.result
         rows = [tuple(row.get(c) for c in COLUMNS) for row in rows_of(final)]
-        stored = (final["run_id"], system_id(final), zlib.compress(json.dumps(final, separators=(",", ":")).encode(), 6),
-                  json.dumps(slim(final), separators=(",", ":")), rows)
+        stored = (final["run_id"], system_id(final), zlib.compress(compact.encode(final).encode(), level),
+                  compact.encode(slim(final)), rows)
         t6 = clock()
         assert stored
         for name, (a, b) in zip(spent, ((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5), (t5, t6))):

@@ -306,6 +306,11 @@ def slim(result: dict) -> dict:
             "valid_for_submission": result.get("valid_for_submission", False), "modes": modes}
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps(…, separators=(",", ":")), built once
+# the verified result's zlib level: 1 writes it in ~60 µs, 6 in ~95 µs, for 6 % more bytes (a cache: any level reads)
+PAYLOAD_ZLIB_LEVEL = 1
+
+
 def check_folder(root: Path, folder: Path, ino: int = 0, stamp: str | None = None) -> Record:
     """Hash and fully check one bundle folder (schema + every figure recomputed); never raises on bad input."""
     from tinybench.reports.local_bundles import verify_bundle
@@ -323,8 +328,7 @@ def check_folder(root: Path, folder: Path, ino: int = 0, stamp: str | None = Non
     rows = [tuple(row.get(c) for c in COLUMNS) for row in rows_of(result)]
     return Record(rel, ino, stamp, sha, "ok", None, result["run_id"], result.get("created_utc"), result["workload"]["id"],
                   system_id(result), result["model"]["division"],
-                  zlib.compress(json.dumps(result, separators=(",", ":")).encode(), 6),
-                  json.dumps(slim(result), separators=(",", ":")), rows)
+                  zlib.compress(_COMPACT.encode(result).encode(), PAYLOAD_ZLIB_LEVEL), _COMPACT.encode(slim(result)), rows)
 
 
 _PENDING: tuple[Path, list[tuple[Path, int, str]]] | None = None  # what forked workers check

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinybench.reports.recompute import _copy, all_close, all_same, median_of, same
+from tinybench.reports.recompute import _copy, all_close, all_same, median_of, same, summary_fields
+from tinybench.statistics import summarize
 
 values = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True, width=64)
 arrays = hnp.arrays(np.float64, st.integers(1, 12), elements=values)
@@ -97,3 +98,10 @@ def test_all_same_is_the_loop_over_same(recomputed, floats, anything, rel, near)
     for published in (floats, anything, close if near else recomputed, close[:-1], [*close, 1.0]):
         with np.errstate(all="ignore"):
             assert all_same(published, recomputed, rel) == all(same(a, b, rel) for a, b in zip(published, recomputed))
+
+
+@settings(max_examples=100, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(1, 50), elements=st.floats(-1e6, 1e6)))
+def test_summary_fields_are_to_json(samples):
+    summary = summarize(samples).scaled(1e3)
+    assert list(summary_fields(summary).items()) == list(summary.to_json().items())
