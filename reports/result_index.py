@@ -266,13 +266,15 @@ def hash_of(folder: Path) -> str:
             digest.update(b"<not a regular file>\0")
             continue
         try:
-            fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError as exc:
             digest.update(f"<unreadable {exc.errno}>\0".encode())
             continue
         try:
-            digest.update(str(os.fstat(fd).st_size).encode() + b"\0")
-            while chunk := os.read(fd, HASH_CHUNK):
+            size = os.fstat(fd).st_size
+            digest.update(str(size).encode() + b"\0")
+            step = min(HASH_CHUNK, size + 1)  # a small file in one read (and one to see its end), no 1 MiB buffers
+            while chunk := os.read(fd, step):
                 digest.update(chunk)
         finally:
             os.close(fd)
