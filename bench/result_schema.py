@@ -46,7 +46,17 @@ def _any_non_finite(value: object) -> bool:
     pop, extend, isfinite = stack.pop, stack.extend, math.isfinite
     while stack:
         item = pop()
-        if isinstance(item, dict):
+        kind = type(item)  # parsed JSON's own types first (quicker than isinstance), then any subclass
+        if kind is dict:
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is float:
+            if not isfinite(item):
+                return True
+        elif kind is str or kind is int or kind is bool or item is None:
+            continue
+        elif isinstance(item, dict):
             extend(item.values())
         elif isinstance(item, list):
             extend(item)

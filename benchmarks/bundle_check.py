@@ -69,7 +69,7 @@ def phases(root: Path, folders: list[Path]) -> dict[str, float]:
         assert verified.result is not None, verified.problems
         t5 = clock()
         final = verified.result
-        rows = [tuple(row.get(c) for c in COLUMNS) for row in rows_of(final)]
+        rows = [tuple(map(row.get, COLUMNS)) for row in rows_of(final)]
         stored = (final["run_id"], system_id(final), zlib.compress(compact.encode(final).encode(), level),
                   compact.encode(slim(final)), rows)
         t6 = clock()

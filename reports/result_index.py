@@ -327,7 +327,7 @@ def check_folder(root: Path, folder: Path, ino: int = 0, stamp: str | None = Non
     if verified.result is None:
         return Record(rel, ino, stamp, sha, "rejected", "; ".join(verified.problems[:3]))
     result = verified.result
-    rows = [tuple(row.get(c) for c in COLUMNS) for row in rows_of(result)]
+    rows = [tuple(map(row.get, COLUMNS)) for row in rows_of(result)]
     return Record(rel, ino, stamp, sha, "ok", None, result["run_id"], result.get("created_utc"), result["workload"]["id"],
                   system_id(result), result["model"]["division"],
                   zlib.compress(_COMPACT.encode(result).encode(), PAYLOAD_ZLIB_LEVEL), _COMPACT.encode(slim(result)), rows)
