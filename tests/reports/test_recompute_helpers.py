@@ -32,6 +32,15 @@ def test_median_is_numpys(a):
 
 
 @settings(max_examples=200, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(60, 200), elements=values))
+def test_median_of_many_values_is_numpys(a):  # past SMALL: sorted in numpy
+    with np.errstate(all="ignore"):
+        expected = float(np.median(a))
+    got = median_of(a)
+    assert bits(got) == bits(expected) or (math.isnan(got) and math.isnan(expected))
+
+
+@settings(max_examples=200, deadline=None)
 @given(hnp.arrays(np.int64, st.integers(1, 12), elements=st.integers(-(2**62), 2**62)))
 def test_median_of_integers_is_numpys(a):
     assert bits(median_of(a)) == bits(float(np.median(a)))
