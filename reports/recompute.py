@@ -114,9 +114,16 @@ SMALL = 64  # up to this many values, medians are taken in Python floats
 
 def all_close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
     """`np.allclose(a, b, rtol, atol)` (finite tolerances, NaN never equal), in its own formula
-    |a − b| ≤ atol + rtol·|b| where b is finite, or a == b — without its argument handling (~3x faster)."""
+    |a − b| ≤ atol + rtol·|b| where b is finite, or a == b — without its argument handling (~3x faster); on a
+    handful of float64 values in Python floats (the same IEEE operations, integers made float64 first as numpy
+    does)."""
     x = np.asarray(a)
     y = np.asarray(b, dtype=np.result_type(b, 1.0))
+    if x.shape == y.shape and x.ndim == 1 and x.size <= SMALL and y.dtype == np.float64 and x.dtype.kind in "iuf" \
+            and np.result_type(x, y) == np.float64:
+        isfinite = math.isfinite
+        return all(abs(p - q) <= atol + rtol * abs(q) and isfinite(q) or p == q
+                   for p, q in zip(x.astype(np.float64).tolist(), y.tolist()))
     with np.errstate(invalid="ignore"):
         return bool(np.all((np.abs(x - y) <= atol + rtol * np.abs(y)) & np.isfinite(y) | (x == y)))
 

@@ -71,9 +71,21 @@ def test_all_close_is_numpys(pair, tolerances):
             assert all_close(x, y, rtol=rtol, atol=atol) == np.allclose(x, y, rtol=rtol, atol=atol)
 
 
+@settings(max_examples=100, deadline=None)
+@given(hnp.arrays(np.float64, 100, elements=values), st.integers(0, 99))
+def test_all_close_of_many_values_is_numpys(a, index):  # past SMALL: in numpy
+    b = a.copy()
+    with np.errstate(all="ignore"):
+        b[index] = b[index] * (1 + 2e-6)
+        assert all_close(a, b, rtol=1e-6, atol=0) == np.allclose(a, b, rtol=1e-6, atol=0)
+        assert all_close(a, a, rtol=1e-6, atol=0) == np.allclose(a, a, rtol=1e-6, atol=0)
+
+
 def test_all_close_with_integers_and_infinities():
     ints = np.array([1402, 1402, 1401])
     assert all_close(ints, ints.astype(np.float64), rtol=1e-6, atol=0)
+    big = np.array([2**53 + 1])  # compared as float64, as numpy does (exactly, they would differ)
+    assert all_close(big, np.array([2.0**53]), rtol=0, atol=0) == np.allclose(big, np.array([2.0**53]), rtol=0, atol=0)
     assert all_close(np.array([np.inf]), np.array([np.inf]), rtol=1e-6, atol=0)
     assert not all_close(np.array([1.0]), np.array([np.inf]), rtol=1e-6, atol=0)
     assert not all_close(np.array([np.nan]), np.array([np.nan]), rtol=1e-6, atol=0)
