@@ -308,7 +308,9 @@ def slim(result: dict) -> dict:
             "valid_for_submission": result.get("valid_for_submission", False), "modes": modes}
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps(…, separators=(",", ":")), built once
+# json.dumps(…, separators=(",", ":")), built once; a verified result is a tree (parsed JSON and fresh copies), so
+# the encoder's cycle check (~10 % of its time) is left out: the text is the same
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 # the verified result's zlib level: 1 writes it in ~60 µs, 6 in ~95 µs, for 6 % more bytes (a cache: any level reads)
 PAYLOAD_ZLIB_LEVEL = 1
 
