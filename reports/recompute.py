@@ -90,6 +90,9 @@ def _copy(block: dict) -> dict:
         return json.loads(json.dumps(block))
 
 
+SMALL = 64  # up to this many values, medians and closeness are computed in Python floats
+
+
 def median_of(values: np.ndarray) -> float:
     """`float(np.median(values))`, bit for bit: the middle value of the sorted float64 values, or the mean
     (0 + a + b) / 2 of the two middle ones, as numpy computes it (its mean adds from +0.0, which also makes the
@@ -107,9 +110,6 @@ def median_of(values: np.ndarray) -> float:
             return float(np.median(values))
     half = len(items) // 2
     return float(0.0 + items[half]) if len(items) % 2 else float((0.0 + items[half - 1] + items[half]) / 2)
-
-
-SMALL = 64  # up to this many values, medians are taken in Python floats
 
 
 def all_close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
