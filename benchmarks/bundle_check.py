@@ -5,7 +5,7 @@ Clones one real bundle (a quick host kws01 run, made here; see `site_build.py`) 
 1. times `result_index.check_folder` — what `ResultIndex.sync` runs for every new bundle — on each
    clone (the real entry point, end to end), and checks that every clone was accepted;
 2. times the same work split into its phases on each clone, calling the functions check_folder calls:
-   stamp (`stamp_of`), hash (`hash_of`), parse (`load_untrusted`: bounded read, nesting bound, strict
+   stamp (`stamp_of`; in a real sync the listing takes it and passes it in), hash (`hash_of`), parse (`load_untrusted`: bounded read, nesting bound, strict
    JSON), schema (`validation_errors`: the non-finite walk + the schema), recompute (`verify_bundle`:
    every figure from the raw files), store (export rows, zlib'd JSON of the verified result, `slim`);
    the non-finite walk and the schema validator are also timed alone (they are inside "schema").
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -113,8 +112,8 @@ def check_pass(root: Path, folders: list[Path], profile: bool) -> tuple[float, f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bundles", type=int, default=2_000)
-    parser.add_argument("--systems", type=int, default=100)
+    parser.add_argument("--bundles", type=int, default=2_000, help="how many clones to check (default 2,000)")
+    parser.add_argument("--systems", type=int, default=100, help="distinct systems among the clones (default 100)")
     parser.add_argument("--work", type=Path, default=None, help="keep the clones here (default: a temporary folder)")
     parser.add_argument("--profile", action="store_true", help="print the cProfile of the check_folder pass")
     args = parser.parse_args()
