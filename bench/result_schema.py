@@ -39,9 +39,37 @@ def _fast_validator():  # noqa: ANN202 - jsonschema_rs validator, or None where 
     return jsonschema_rs.Draft202012Validator(result_schema())
 
 
+def _any_non_finite(value: object) -> bool:
+    """Whether `value` holds NaN or ±Infinity: the walk below without its paths (~60 µs for a result.json,
+    a third of the walk that names every node it passes)."""
+    stack = [value]
+    pop, extend, isfinite = stack.pop, stack.extend, math.isfinite
+    while stack:
+        item = pop()
+        kind = type(item)  # parsed JSON's own types first (quicker than isinstance), then any subclass
+        if kind is dict:
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is float:
+            if not isfinite(item):
+                return True
+        elif kind is str or kind is int or kind is bool or item is None:
+            continue
+        elif isinstance(item, dict):
+            extend(item.values())
+        elif isinstance(item, list):
+            extend(item)
+        elif isinstance(item, float) and not isfinite(item):
+            return True
+    return False
+
+
 def non_finite_paths(value: object, path: str = "", limit: int = 5) -> list[str]:
     """Where `value` holds NaN or ±Infinity (at most `limit` paths)."""
     found: list[str] = []
+    if not _any_non_finite(value):
+        return found
     stack = [(path, value)]
     while stack and len(found) < limit:
         where, item = stack.pop()

@@ -25,6 +25,7 @@ MAX_PARQUET_ROWS = 16_000_000  # 5 windows of 10 s at ≈ 3 µs per inference (a
 MAX_PARQUET_UNCOMPRESSED = 128 * 1024 * 1024
 MAX_TEXT = 1000
 BATCH = 65_536
+THREADED_ROWS = 4 * BATCH  # Parquet files of more rows are decoded by pyarrow's thread pool
 TRUE, FALSE = {"true", "1"}, {"false", "0"}
 
 
@@ -35,9 +36,12 @@ def _ints(name: str, column: str, values: list[str], optional: bool) -> np.ndarr
         if optional and text == "":
             out[i] = math.nan
             continue
-        if not (text.lstrip("-").isdigit() and len(text) <= 18):
-            raise Refusal(f"{name}: row {i + 1}: column '{column}' must be an integer, got {text[:40]!r}")
-        out[i] = int(text)
+        try:
+            if not (text.lstrip("-").isdigit() and len(text) <= 18):
+                raise ValueError(text)
+            out[i] = int(text)
+        except ValueError:  # also what isdigit() lets through and int() refuses ('--5', '²'): once a traceback
+            raise Refusal(f"{name}: row {i + 1}: column '{column}' must be an integer, got {text[:40]!r}") from None
     return out
 
 
@@ -75,14 +79,21 @@ def _texts(name: str, column: str, values: list[str]) -> np.ndarray:
     return np.asarray(values, dtype=object)
 
 
+def read_csv_bytes(path: Path, name: str) -> bytes:
+    """What read_csv reads of a file: at most MAX_CSV_BYTES + 1 bytes of a regular file."""
+    return read_regular(path, MAX_CSV_BYTES, name)
+
+
 def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset[str] = frozenset(),
-             max_rows: int = MAX_CSV_ROWS, allow_empty: bool = False) -> dict[str, np.ndarray]:
+             max_rows: int = MAX_CSV_ROWS, allow_empty: bool = False, data: bytes | None = None) -> dict[str, np.ndarray]:
     """Columns of a CSV as numpy arrays. `columns` maps name → int, int?, float, float?, bool, text
     (`?`: empty cells allowed, read as NaN); names in `optional` may be absent; `allow_empty`: a header
-    without rows gives empty columns (else it is refused)."""
+    without rows gives empty columns (else it is refused). `data`: the file as `read_csv_bytes` read it, when
+    the caller has it already."""
     import csv
 
-    data = read_regular(path, MAX_CSV_BYTES, name)
+    if data is None:
+        data = read_csv_bytes(path, name)
     if len(data) > MAX_CSV_BYTES:
         raise Refusal(f"{name}: larger than {MAX_CSV_BYTES} bytes")
     if data.count(b"\n") > max_rows + 1:
@@ -149,11 +160,11 @@ def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int =
                        for g in range(meta.num_row_groups) for c in range(meta.num_columns))
     if uncompressed > MAX_PARQUET_UNCOMPRESSED:
         raise Refusal(f"{name}: {uncompressed} bytes uncompressed (limit {MAX_PARQUET_UNCOMPRESSED})")
-    if set(schema.names) - set(columns) or set(columns) - set(schema.names) - optional \
-            or len(set(schema.names)) != len(schema.names):
-        raise Refusal(f"{name}: columns {schema.names[:20]} — expected {sorted(columns)}")
+    names = schema.names
+    if set(names) - set(columns) or set(columns) - set(names) - optional or len(set(names)) != len(names):
+        raise Refusal(f"{name}: columns {names[:20]} — expected {sorted(columns)}")
     nullable = {c for c, k in columns.items() if k.endswith("?")}
-    columns = {c: k.rstrip("?") for c, k in columns.items() if c in schema.names}
+    columns = {c: k.rstrip("?") for c, k in columns.items() if c in names}
     checks = {"int": pa.types.is_integer, "float": pa.types.is_floating, "bool": pa.types.is_boolean,
               "number": lambda t: pa.types.is_integer(t) or pa.types.is_floating(t)}
     for column, kind in columns.items():
@@ -162,8 +173,9 @@ def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int =
     dtypes = {"int": np.int64, "float": np.float64, "number": np.float64, "bool": bool}
     out = {c: np.empty(meta.num_rows, dtype=dtypes[k]) for c, k in columns.items()}
     filled = 0
+    threads = meta.num_rows > THREADED_ROWS  # a pool's hand-offs cost more than they save on a few thousand rows
     try:
-        for batch in parquet.iter_batches(batch_size=BATCH, columns=list(columns)):
+        for batch in parquet.iter_batches(batch_size=BATCH, columns=list(columns), use_threads=threads):
             if filled + batch.num_rows > meta.num_rows:
                 raise Refusal(f"{name}: more rows than its footer declares")
             for column in columns:

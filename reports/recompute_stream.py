@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinybench.reports.bounded_tables import read_csv, read_parquet
-from tinybench.reports.recompute import check, profile_check, same
+from tinybench.reports.recompute import check, profile_check, same, summary_fields
 from tinybench.reports.safe_json import Refusal
 from tinybench.reports.sww_bounds import score_bounded
 from tinybench.statistics import PERCENTILE_METHOD, summarize
@@ -170,7 +170,7 @@ def _frames(job, detections: list[dict], duty_rows: list[dict]) -> int:  # noqa:
             job.metric("duty_cycle_all_frames", duty_cycle(part["start_s"], part["stop_s"]).duty_cycle, "fraction")
     processing = frames["processing_s"]
     job.metric("frames", float(processing.size), "count")
-    stats = {**summarize(processing).scaled(1e3).to_json(), "percentile_method": PERCENTILE_METHOD, "unit": "ms"}
+    stats = {**summary_fields(summarize(processing).scaled(1e3)), "percentile_method": PERCENTILE_METHOD, "unit": "ms"}
     published = block.get("per_frame_latency") or {}
     for key in ("n", "mean", "std", "min", "p50", "p90", "p99", "max"):
         job.compare(f"per-frame {key}", published.get(key), stats[key])

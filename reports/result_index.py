@@ -292,13 +292,15 @@ def hash_of(folder: Path) -> str:
             digest.update(b"<not a regular file>\0")
             continue
         try:
-            fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError as exc:
             digest.update(f"<unreadable {exc.errno}>\0".encode())
             continue
         try:
-            digest.update(str(os.fstat(fd).st_size).encode() + b"\0")
-            while chunk := os.read(fd, HASH_CHUNK):
+            size = os.fstat(fd).st_size
+            digest.update(str(size).encode() + b"\0")
+            step = min(HASH_CHUNK, size + 1)  # a small file in one read (and one to see its end), no 1 MiB buffers
+            while chunk := os.read(fd, step):
                 digest.update(chunk)
         finally:
             os.close(fd)
@@ -332,6 +334,11 @@ def slim(result: dict) -> dict:
             "valid_for_submission": result.get("valid_for_submission", False), "modes": modes}
 
 
+# zlib level of the stored result (its JSON written by cache_json): 1 writes it in ~60 µs, 6 in ~95 µs, for 6 % more
+# bytes (a cache: any level reads)
+PAYLOAD_ZLIB_LEVEL = 1
+
+
 def check_folder(root: Path, folder: Path, ino: int = 0, stamp: str | None = None) -> Record:
     """Hash and fully check one bundle folder (schema + every figure recomputed); never raises on bad input."""
     from tinybench.reports.local_bundles import verify_bundle
@@ -346,11 +353,11 @@ def check_folder(root: Path, folder: Path, ino: int = 0, stamp: str | None = Non
     if verified.result is None:
         return Record(rel, ino, stamp, sha, "rejected", "; ".join(verified.problems[:3]))
     result = verified.result
-    rows = [tuple(row.get(c) for c in COLUMNS) for row in rows_of(result)]
+    rows = [tuple(map(row.get, COLUMNS)) for row in rows_of(result)]
     return Record(rel, ino, stamp, sha, "ok", None, result["run_id"], result.get("created_utc"), result["workload"]["id"],
                   system_id(result), result["model"]["division"],
-                  zlib.compress(cache_json.dumps(result).encode(), 6),
-                  cache_json.dumps(slim(result)), rows)
+                  zlib.compress(cache_json.dumps(result).encode(), PAYLOAD_ZLIB_LEVEL), cache_json.dumps(slim(result)),
+                  rows)
 
 
 _PENDING: tuple[Path, list[tuple[Path, int, str]]] | None = None  # what forked workers check
