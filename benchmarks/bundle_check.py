@@ -22,7 +22,6 @@ cProfile of the check_folder pass (top functions by own time).
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -45,8 +44,9 @@ def phases(root: Path, folders: list[Path]) -> dict[str, float]:
     from tinybench.reports.safe_json import load_untrusted
     from tinybench.result_schema import _fast_validator, non_finite_paths, validation_errors
 
-    # what check_folder stores (older code: json.dumps with these separators, zlib level 6)
-    compact = getattr(result_index, "_COMPACT", json.JSONEncoder(separators=(",", ":")))
+    # what check_folder stores (its JSON written by cache_json; older code: json.dumps, zlib level 6)
+    from tinybench.reports import cache_json
+
     level = getattr(result_index, "PAYLOAD_ZLIB_LEVEL", 6)
     spent = dict.fromkeys(("stamp", "hash", "parse", "schema", "recompute", "store"), 0.0)
     alone = dict.fromkeys(("non-finite walk alone", "schema validator alone"), 0.0)
@@ -69,8 +69,8 @@ def phases(root: Path, folders: list[Path]) -> dict[str, float]:
         t5 = clock()
         final = verified.result
         rows = [tuple(map(row.get, COLUMNS)) for row in rows_of(final)]
-        stored = (final["run_id"], system_id(final), zlib.compress(compact.encode(final).encode(), level),
-                  compact.encode(slim(final)), rows)
+        stored = (final["run_id"], system_id(final), zlib.compress(cache_json.dumps(final).encode(), level),
+                  cache_json.dumps(slim(final)), rows)
         t6 = clock()
         assert stored
         for name, (a, b) in zip(spent, ((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5), (t5, t6))):
