@@ -28,7 +28,7 @@ COLUMNS = [
 @dataclass
 class Cell:
     value: float | None
-    text: str
+    text: str  # (None only while `leaderboard` runs)
     run_id: str | None = None
     note: str = ""  # why it is missing, or whether it meets the target
     ok: bool | None = None
@@ -98,13 +98,16 @@ def leaderboard(results: list[dict], workload: str) -> list[Row]:
             if column == "accuracy":
                 row.cells[column] = _accuracy_cell(block, result["run_id"])
             elif metric in block["metrics"]:
-                value = block["metrics"][metric]["value"]
-                row.cells[column] = Cell(value, number(value), result["run_id"])
+                row.cells[column] = Cell(block["metrics"][metric]["value"], None, result["run_id"])  # text: below
         memory = result.get("memory_bytes", {})
-        row.cells["model"] = Cell(result["model"]["bytes"], number(result["model"]["bytes"], 6), result["run_id"])
+        row.cells["model"] = Cell(result["model"]["bytes"], None, result["run_id"])
         if memory.get("arena_used") is not None:
-            row.cells["arena"] = Cell(memory["arena_used"], number(memory["arena_used"], 6), result["run_id"])
+            row.cells["arena"] = Cell(memory["arena_used"], None, result["run_id"])
         row.valid = bool(result.get("valid_for_submission"))
+    for row in rows.values():  # numbers formatted once, for the runs that stay (not for each older run)
+        for key, cell in row.cells.items():
+            if cell.text is None:
+                cell.text = number(cell.value, 6 if key in ("model", "arena") else 4)
     return sorted(rows.values(), key=order)
 
 

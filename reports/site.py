@@ -25,6 +25,7 @@ one is one more entry (a function of the workload, its slim results, the context
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -442,7 +443,9 @@ class _Builder:
             summaries.append((c.run_id, cache_json.dumps(summary)))
             shown.append((c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok",
                           failed.get(c.run_id), c.workload, c.system_id, c.division, summary.get("created_utc", "")))
-        self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", shown)
+        bulk = self.state.fresh and len(shown) > 5000  # a full build: its five indexes made after the rows
+        with self.state.indexes_made_after("shown") if bulk else contextlib.nullcontext():
+            self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", shown)
         self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", summaries)
         self.db.executemany("INSERT OR REPLACE INTO descriptions VALUES (?, ?)", described)
         self.db.executemany("INSERT OR IGNORE INTO workloads VALUES (?, ?)", [(d, t) for t, d in texts.items()])

