@@ -75,48 +75,62 @@ class SiteState:
     """The state of the site in `out`. `fresh` is True when it had to start empty (a full build)."""
 
     def __init__(self, out: Path, full: bool, attach: list[tuple[str, str]] = ()) -> None:
-        """`attach`: (alias, results index file), attached read-only (before the build's transaction)."""
+        """`attach`: (alias, results index file), attached read-only (before the build's transaction). A full build
+        makes its state in a new file (no journal: it is not the state until `commit` renames it into place), so a
+        build that fails leaves the old state as it was."""
         self.path = Path(out) / STATE_NAME
         self.attach = list(attach)
         self.notes: list[str] = []
+        self.new: Path | None = None  # the new state file of a full build
+        self.conn: sqlite3.Connection | None = None
         try:
-            self.conn = self._connect()
-            self.fresh = self._check(full)
+            self.fresh = True if full else self._check()
         except sqlite3.DatabaseError as exc:
             self.notes.append(f"the site state {self.path} could not be read ({exc}); the site is rebuilt in full")
-            with contextlib.suppress(Exception):
-                self.conn.close()
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(f"{self.path}{suffix}")
-            self.conn = self._connect()
-            self.fresh = self._check(True)
+            self.fresh = True
+        if self.fresh:
+            self._start_new()
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path.resolve().as_uri(), uri=True, timeout=60, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a commit lost to a power cut is rebuilt
-        conn.executescript(_TABLES)
+    def _connect(self, path: Path, new: bool = False) -> sqlite3.Connection:
+        conn = sqlite3.connect(path.resolve().as_uri(), uri=True, timeout=60, isolation_level=None)
+        if new:  # nobody reads it before it is complete and renamed: no journal, no waiting for the disk
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+        else:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a commit lost to a power cut is rebuilt
+            conn.executescript(_TABLES)
         for alias, index in self.attach:
             conn.execute(f"ATTACH DATABASE ? AS {alias}", (f"{Path(index).resolve().as_uri()}?mode=ro",))
         conn.execute("BEGIN IMMEDIATE")  # one transaction per build, committed once its pages are written
+        if new:
+            for statement in _TABLES.split(";"):  # (executescript would end the transaction)
+                if statement.strip():
+                    conn.execute(statement)
         return conn
 
-    def _check(self, full: bool) -> bool:
-        wanted = site_fingerprint()
+    def _check(self) -> bool:
+        """Open the state; True (and closed again) when it was made by other code and the site must be rebuilt."""
+        self.conn = self._connect(self.path)
         found = dict(self.conn.execute("SELECT key, value FROM meta"))
-        if not full and found.get("fingerprint") == wanted:
+        if found.get("fingerprint") == site_fingerprint():
             self.conn.execute("SELECT count(*) FROM shown").fetchone()
             return False
-        if found and not full:
+        if found:
             self.notes.append("the site was made by another tinybench version or other templates; rebuilt in full")
-        for table in ("meta", "shown", "summaries", "descriptions", "workloads", "boards", "series", "systems"):
-            self.conn.execute(f"DROP TABLE IF EXISTS {table}")  # an older format's tables may have other columns
-        for statement in _TABLES.split(";"):
-            if statement.strip():
-                self.conn.execute(statement)
-        self.conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (wanted,))
         return True
+
+    def _start_new(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.close()
+        for stale in self.path.parent.glob(f"{STATE_NAME}.new-*"):  # a build that died (builds hold the site's lock)
+            _remove(stale)
+        self.new = self.path.with_name(f"{STATE_NAME}.new-{os.getpid()}")
+        self.conn = self._connect(self.new, new=True)
+        self.conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (site_fingerprint(),))
 
     @contextlib.contextmanager
     def indexes_made_after(self, table: str) -> Iterator[None]:
@@ -141,13 +155,25 @@ class SiteState:
 
     def commit(self) -> None:
         """Commit the build; the query planner's statistics are made after a full build and kept fresh (bounded
-        sampling): without them SQLite picks indexes that scan whole tables at 100,000 runs."""
+        sampling): without them SQLite picks indexes that scan whole tables at 100,000 runs. A full build's new
+        file then replaces the old state (its write-ahead log removed first: it belongs to the old file)."""
         self.conn.execute("PRAGMA analysis_limit=1000")
         self.conn.execute("ANALYZE main" if self.fresh else "PRAGMA main.optimize")
         self.conn.execute("COMMIT")
         self.conn.close()
+        if self.new is not None:
+            for suffix in ("-wal", "-shm", "-journal"):
+                _remove(Path(f"{self.path}{suffix}"))
+            os.replace(self.new, self.path)
 
     def abandon(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self.conn.execute("ROLLBACK")
         self.conn.close()
+        if self.new is not None:
+            _remove(self.new)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

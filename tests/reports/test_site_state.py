@@ -37,3 +37,31 @@ def test_an_error_while_loading_still_remakes_the_indexes(tmp_path):
         raise RuntimeError("a failure while loading")
     assert _indexes(state) == before
     state.abandon()
+
+
+def test_a_full_build_that_fails_leaves_the_old_state_and_no_new_file(tmp_path, monkeypatch):
+    from tinybench.reports import site as site_module
+    from tinybench.reports.site import build_site
+
+    from .scale_bundles import copy_bundle, real_bundle
+
+    seed = real_bundle(tmp_path / "seed")
+    results, site = tmp_path / "results", tmp_path / "site"
+    for i in range(3):
+        copy_bundle(seed, results, i)
+    build_site([results], site)
+    state = site / ".tinybench-site.sqlite"
+    before = state.read_bytes()
+    (site / ".tinybench-site.sqlite.new-1").write_bytes(b"left by a build that died")
+
+    def broken(self, *args):
+        raise RuntimeError("disk full while making the system pages")
+
+    monkeypatch.setattr(site_module._Builder, "_groups", broken)
+    with pytest.raises(RuntimeError):
+        build_site([results], site, full=True)
+    assert state.read_bytes() == before
+    assert not list(site.glob(".tinybench-site.sqlite.new-*"))  # its own and the stale one
+    monkeypatch.undo()
+    again = build_site([results], site)
+    assert not again.full and again.checked == 0 and again.rendered == 0
