@@ -404,11 +404,14 @@ class _Builder:
 
     def _groups(self, groups: set[tuple[str, str, str]], moved: dict[str, tuple[str, str]]) -> None:
         """The system pages, history series, leaderboard rows and workload pages of (workload, system, division)."""
-        for system in sorted({g[1] for g in groups}):  # a system's runs read once for all its pages
-            every = self.summaries("system_id = ?", (system,))
+        for system in sorted({g[1] for g in groups}):
+            # a full build shows every run of the system on its pages and series: they are read once; otherwise
+            # only the newest page(s) and the changed series are made, and only their runs are read
+            every = self.summaries("system_id = ?", (system,)) if self.state.fresh else None
             self._system(system, moved.get(system), every)
             for workload in sorted({g[0] for g in groups if g[1] == system}):
-                runs = [r for r in every if r["workload"]["id"] == workload]
+                runs = ([r for r in every if r["workload"]["id"] == workload] if every is not None else
+                        self.summaries("system_id = ? AND workload = ?", (system, workload)))
                 self._series(system, workload, runs)
                 for division in sorted({g[2] for g in groups if g[:2] == (workload, system)}):
                     self._board_row(workload, system, division, [r for r in runs if r["model"]["division"] == division])
@@ -493,11 +496,15 @@ class _Builder:
                 "regressions": series.regressions}
         self.db.execute("INSERT INTO series VALUES (?, ?, ?)", (system, workload, json.dumps(info)))
 
-    def _system(self, system: str, moved: tuple[str, str] | None, every: list[dict]) -> None:
-        """The system's pages (system_pages) from `every` run it has (oldest first): those from the chunk holding
-        `moved` (the oldest run key added, changed or removed) on, or all when the number of pages changed; stale
-        archive pages are deleted."""
-        total = len(every)
+    def _system(self, system: str, moved: tuple[str, str] | None, every: list[dict] | None) -> None:
+        """The system's pages (system_pages): those from the chunk holding `moved` (the oldest run key added,
+        changed or removed) on, or all when the number of pages changed; stale archive pages are deleted. `every`:
+        all its runs (oldest first) when they were read already, else each page's runs are read."""
+        if every is None:
+            (total,) = self.db.execute("SELECT count(*) FROM shown WHERE system_id = ? AND status = 'ok'",
+                                       (system,)).fetchone()
+        else:
+            total = len(every)
         before = self.db.execute("SELECT info FROM systems WHERE system_id = ?", (system,)).fetchone()
         had = json.loads(before[0]).get("pages", 1) if before else 0
         self.db.execute("DELETE FROM systems WHERE system_id = ?", (system,))
@@ -518,7 +525,9 @@ class _Builder:
         template = environment().get_template("system.html")
         newest = None
         for chunk in range(pages - 1, first - 1, -1):
-            runs = every[chunk * system_pages.RUNS_PER_PAGE:(chunk + 1) * system_pages.RUNS_PER_PAGE]
+            start = chunk * system_pages.RUNS_PER_PAGE
+            runs = (every[start:start + system_pages.RUNS_PER_PAGE] if every is not None else self.summaries(
+                "system_id = ?", (system,), f"LIMIT {system_pages.RUNS_PER_PAGE} OFFSET {start}"))
             newest = newest or runs[-1]
             self.write(page_path(self.out, "systems", system_pages.page_name(name, chunk, pages)),
                        system_pages.render(template, self.sub, name, chunk, pages, runs, newest, total))
@@ -556,7 +565,8 @@ class _Builder:
         keep |= {f"runs/{r}.html" for (r,) in self.db.execute("SELECT run_id FROM shown")}
         for (info,) in self.db.execute("SELECT info FROM systems"):
             info = json.loads(info)
-            keep |= {f"systems/{system_pages.page_name(info['slug'], c, info['pages'])}.html" for c in range(info["pages"])}
+            keep |= {f"systems/{system_pages.page_name(info['slug'], c, info['pages'])}.html"
+                     for c in range(info["pages"])}
         keep |= {f"history/{json.loads(i)['slug']}.html" for (i,) in self.db.execute("SELECT info FROM series")}
         boards = set(self.common["nav_workloads"])
         for folder, dirs, files in os.walk(self.out):

@@ -2,7 +2,8 @@
 
 Tables: `shown` (each published run: its source, content hash, and whether its page rendered),
 `summaries` (its slim result, the workload given by id only) and `descriptions` (its workload's
-description, by digest into `workloads`, where each text is stored once: pages read the newest run's only), `boards` (one leaderboard row per workload × system
+description, by digest into `workloads`, where each text is stored once: pages read the newest run's
+only), `boards` (one leaderboard row per workload × system
 × division, as JSON), `series` (one line per history series) and `systems` (one line per system:
 its runs and number of pages). The next build compares
 the runs it accepts with `shown` and recomputes only the rows, series and systems those runs belong
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS shown(
   reason TEXT, workload TEXT, system_id TEXT, division TEXT, created_utc TEXT);
 CREATE TABLE IF NOT EXISTS summaries(run_id TEXT PRIMARY KEY, summary TEXT NOT NULL);  -- apart: scans of shown stay small
 CREATE TABLE IF NOT EXISTS descriptions(run_id TEXT PRIMARY KEY, digest TEXT NOT NULL);  -- each run's workload:
-CREATE TABLE IF NOT EXISTS workloads(digest TEXT PRIMARY KEY, workload TEXT NOT NULL);  -- stored once (100,000 runs share a few)
+CREATE TABLE IF NOT EXISTS workloads(digest TEXT PRIMARY KEY, workload TEXT NOT NULL);  -- each text once
 CREATE INDEX IF NOT EXISTS shown_board ON shown(workload, system_id, division);
 DROP INDEX IF EXISTS shown_system;
 CREATE INDEX IF NOT EXISTS shown_system_runs ON shown(system_id, status, created_utc, run_id);  -- system pages
