@@ -45,7 +45,8 @@ class _PageEnvironment(Environment):
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     return _PageEnvironment(loader=PackageLoader("tinybench.reports", "templates"),
-                            autoescape=select_autoescape(["html"]), trim_blocks=False, lstrip_blocks=False)
+                            autoescape=select_autoescape(["html"]), trim_blocks=False, lstrip_blocks=False,
+                            auto_reload=False)  # the package's templates do not change under a build (2 stats a page)
 
 
 def asset(name: str) -> str:
