@@ -312,6 +312,7 @@ class _Builder:
         self.sub = dict(self.common, root="../", standalone=False)
         self.rendered = self.removed = 0
         self.deferred: list[tuple[Path, str | None, bool]] | None = None  # pages held back (see run)
+        self.by_system: dict[str, list[dict]] | None = None  # a full build's slim results per system (_remember)
 
     def write(self, path: Path, html: str, only_if_changed: bool = False) -> None:
         if self.deferred is not None:
@@ -407,7 +408,7 @@ class _Builder:
         for system in sorted({g[1] for g in groups}):
             # a full build shows every run of the system on its pages and series: they are read once; otherwise
             # only the newest page(s) and the changed series are made, and only their runs are read
-            every = self.summaries("system_id = ?", (system,)) if self.state.fresh else None
+            every = self._every_run(system) if self.state.fresh else None
             self._system(system, moved.get(system), every)
             for workload in sorted({g[0] for g in groups if g[1] == system}):
                 runs = ([r for r in every if r["workload"]["id"] == workload] if every is not None else
@@ -436,6 +437,8 @@ class _Builder:
             for c in wanted:
                 c.summary = found[c.ref[2]]
         shown, summaries, described = [], [], []
+        # a full build keeps them by system for its pages (the same values as read back from `summaries`)
+        keep = {} if self.state.fresh and not failed and self.by_system is None else None
         texts = {}
         for c in changed:  # the workload's description (1 kB) apart, once per text: pages read the newest run's only
             summary = cache_json.loads(c.summary)
@@ -444,6 +447,8 @@ class _Builder:
             described.append((c.run_id, digest))
             summary["workload"] = {"id": summary["workload"]["id"]}
             summaries.append((c.run_id, cache_json.dumps(summary)))
+            if keep is not None and c.run_id not in failed:
+                keep.setdefault(c.system_id, []).append(summary)
             shown.append((c.run_id, c.source, c.sha256, "failed" if c.run_id in failed else "ok",
                           failed.get(c.run_id), c.workload, c.system_id, c.division, summary.get("created_utc", "")))
         bulk = self.state.fresh and len(shown) > 5000  # a full build: its five indexes made after the rows
@@ -452,6 +457,16 @@ class _Builder:
         self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?)", summaries)
         self.db.executemany("INSERT OR REPLACE INTO descriptions VALUES (?, ?)", described)
         self.db.executemany("INSERT OR IGNORE INTO workloads VALUES (?, ?)", [(d, t) for t, d in texts.items()])
+        if keep is not None:
+            self.by_system = keep
+
+    def _every_run(self, system: str) -> list[dict]:
+        """Every shown run of `system`, oldest first (ties by run id): kept from `_remember` in a full build (all
+        its runs were just remembered, none failed yet), else read back."""
+        kept = (self.by_system or {}).pop(system, None)
+        if kept is None:
+            return self.summaries("system_id = ?", (system,))
+        return sorted(kept, key=lambda r: (r.get("created_utc", ""), r["run_id"]))
 
     def summaries(self, where: str, params: tuple, limit: str = "") -> list[dict]:
         """Slim results of the shown runs matching `where`, oldest first (ties by run id); `limit`: LIMIT … OFFSET …"""
