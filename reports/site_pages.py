@@ -70,9 +70,15 @@ def page_path(root: Path, folder: str, name: str) -> Path:
 
 
 @lru_cache(maxsize=64)
-def _inside(root: str, folder: str) -> bool:
+def _inside(root: str, folder: str) -> bool:  # (forgotten at the start of each build: a folder may have changed)
     real = os.path.realpath(root)
     return os.path.commonpath([os.path.realpath(os.path.join(root, folder)), real]) == real
+
+
+def forget_folders() -> None:
+    """Resolve the site's folders again (a build starts with this: between two builds in one process, a folder
+    may have been replaced by a symbolic link)."""
+    _inside.cache_clear()
 
 
 def write_page(path: Path, text: str, only_if_changed: bool = False) -> bool:
