@@ -3,6 +3,7 @@ must handle as the slower code did."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -31,3 +32,25 @@ def test_a_runs_folder_made_a_link_between_two_builds_of_one_process_is_not_writ
     built = build_site([results], site, full=True)
     assert os.listdir(outside) == []
     assert len(built.skipped) == 3 and all("would leave the site folder" in s for s in built.skipped)
+
+
+def test_a_recomputed_figure_that_overflows_is_refused_not_stored_as_null(seed, tmp_path):
+    """Four cold spin-ups of 1.7e308 ms (raw CSV values, not bounded by the schema) have a median of inf: the
+    stored result (cache_json: orjson writes inf as null) came back with the measured metric's value None, and
+    the run page said 'not measured'. A verified result must hold finite figures only."""
+    from tinybench.reports.result_index import check_folder
+
+    folder = tmp_path / "results" / "spin"
+    shutil.copytree(seed, folder)
+    head, *rows = (folder / "spinup.csv").read_text().splitlines()
+    cold, warm = [r for r in rows if r.startswith("cold")], [r for r in rows if r.startswith("warm")]
+    result = json.loads((folder / "result.json").read_text())
+    runtime_import = result["modes"]["spinup"]["phases_median_ms"]["cold"]["runtime_import"]
+    made = [f"cold,{i},1.7e308,0,0,1.7e308,{runtime_import!r}" for i in range(4)]
+    assert head == "kind,repetition,load_ms,allocate_ms,first_inference_ms,total_ms,runtime_import_ms" and cold
+    (folder / "spinup.csv").write_text("\n".join([head, *made, *warm]) + "\n")
+    result["modes"]["spinup"]["repetitions"]["cold"] = 4
+    result["modes"]["spinup"]["phases_median_ms"]["cold"].update(allocate=0.0, first_inference=0.0)
+    (folder / "result.json").write_text(json.dumps(result))
+    record = check_folder(tmp_path / "results", folder)
+    assert record.status == "rejected" and "not a finite number" in record.reason, (record.status, record.reason)
