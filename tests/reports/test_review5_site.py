@@ -54,3 +54,24 @@ def test_a_recomputed_figure_that_overflows_is_refused_not_stored_as_null(seed, 
     (folder / "result.json").write_text(json.dumps(result))
     record = check_folder(tmp_path / "results", folder)
     assert record.status == "rejected" and "not a finite number" in record.reason, (record.status, record.reason)
+
+
+def test_a_lone_surrogate_escaped_in_result_json_is_refused_and_the_build_goes_on(seed, tmp_path):
+    """"\\udc80" in a system name is ASCII JSON but no Unicode text: its system id could not be stored in the
+    results index (UnicodeEncodeError: the whole sync, so every `report build`, stopped)."""
+    from tinybench.reports.safe_json import Refusal, loads_untrusted
+
+    results = tmp_path / "results"
+    copy_bundle(seed, results, 0)
+    odd = copy_bundle(seed, results, 1)
+    text = (odd / "result.json").read_text()
+    result = json.loads(text)
+    result["target"]["system"]["name"] = "Board \udc80"
+    (odd / "result.json").write_text(json.dumps(result))  # ASCII: written as \udc80
+    built = build_site([results], tmp_path / "site")
+    assert built.bundles == 1 and len(built.skipped) == 1 and "surrogate" in built.skipped[0]
+    with pytest.raises(Refusal, match="surrogate"):
+        loads_untrusted(b'{"a": ["x\\ud800"]}', "t.json")
+    with pytest.raises(Refusal, match="surrogate"):
+        loads_untrusted(b'{"\\udfff": 1}', "t.json")
+    assert loads_untrusted(b'{"e": "\\ud83d\\ude00", "b": "\\\\udc80"}', "t.json") == {"e": "\U0001F600", "b": "\\udc80"}
