@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from tinybench import __version__
+from tinybench.errors import TinybenchError
 from tinybench.reports import cache_json
 from tinybench.reports.run_view import run_view
 
@@ -84,8 +85,17 @@ def forget_folders() -> None:
 def write_page(path: Path, text: str, only_if_changed: bool = False) -> bool:
     """Write a page atomically (a hidden temporary file, then os.replace): a reader sees the old page or the new
     one, never half of one. No fsync: the site is rebuilt from the bundles if a crash loses it. Returns whether
-    the file was written (`only_if_changed` leaves an identical page alone)."""
-    data = text.encode("utf-8")
+    the file was written (`only_if_changed` leaves an identical page alone). Something in the way (a file where
+    a folder goes, a folder where a page goes) is the user's to remove: a TinybenchError."""
+    try:
+        return _write_page(path, text.encode("utf-8"), only_if_changed)
+    except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+        raise TinybenchError(f"{path}: cannot be written ({exc.strerror})",
+                             hint="the site folder is damaged: remove what is in the way, or build into a new "
+                                  "--out folder") from None
+
+
+def _write_page(path: Path, data: bytes, only_if_changed: bool) -> bool:
     if only_if_changed:
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:

@@ -75,3 +75,26 @@ def test_a_lone_surrogate_escaped_in_result_json_is_refused_and_the_build_goes_o
     with pytest.raises(Refusal, match="surrogate"):
         loads_untrusted(b'{"\\udfff": 1}', "t.json")
     assert loads_untrusted(b'{"e": "\\ud83d\\ude00", "b": "\\\\udc80"}', "t.json") == {"e": "\U0001F600", "b": "\\udc80"}
+
+
+@pytest.mark.parametrize("damage", ["runs folder is a file", "run page is a folder"])
+def test_a_damaged_site_folder_is_a_user_error_not_a_traceback(seed, tmp_path, damage):
+    """Something in the way of a page (a file named `runs`, a folder named like a run page): `--full` stops with
+    a TinybenchError (one line and a hint in the CLI), not an OSError's traceback; the error survives pickling
+    (run pages are written by forked workers)."""
+    import pickle
+
+    from tinybench.errors import TinybenchError
+
+    results, site = tmp_path / "results", tmp_path / "site"
+    run_id = copy_bundle(seed, results, 0).name
+    build_site([results], site)
+    shutil.rmtree(site / "runs")
+    if damage == "runs folder is a file":
+        (site / "runs").write_text("not a folder")
+    else:
+        (site / "runs" / f"{run_id}.html").mkdir(parents=True)
+    with pytest.raises(TinybenchError, match="cannot be written") as caught:
+        build_site([results], site, full=True)
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert again.hint == caught.value.hint and str(again) == str(caught.value)
