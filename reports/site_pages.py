@@ -8,6 +8,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
@@ -98,7 +99,9 @@ def write_page(path: Path, text: str, only_if_changed: bool = False) -> bool:
 def _write_page(path: Path, data: bytes, only_if_changed: bool) -> bool:
     if only_if_changed:
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
+            info = os.lstat(path)  # a link (to a file outside the site, same bytes today) is replaced all the same
+            if stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and info.st_size == len(data) \
+                    and path.read_bytes() == data:
                 return False
         except FileNotFoundError:
             pass

@@ -98,3 +98,20 @@ def test_a_damaged_site_folder_is_a_user_error_not_a_traceback(seed, tmp_path, d
         build_site([results], site, full=True)
     again = pickle.loads(pickle.dumps(caught.value))
     assert again.hint == caught.value.hint and str(again) == str(caught.value)
+
+
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+def test_full_build_replaces_a_run_page_linked_to_a_file_outside_the_site_even_with_the_same_bytes(seed, tmp_path,
+                                                                                                    link):
+    """Run pages are written only when their bytes differ (`only_if_changed`): a page that is a link to a file
+    outside the site (same bytes today, anyone's to change tomorrow) must still be replaced by `--full`, as it was
+    before that shortcut."""
+    results, site, outside = tmp_path / "results", tmp_path / "site", tmp_path / "outside.html"
+    run_id = copy_bundle(seed, results, 0).name
+    build_site([results], site)
+    page = site / "runs" / f"{run_id}.html"
+    shutil.copy(page, outside)
+    page.unlink()
+    (os.symlink if link == "symbolic" else os.link)(outside, page)
+    build_site([results], site, full=True)
+    assert not page.is_symlink() and page.stat().st_nlink == 1 and page.read_bytes() == outside.read_bytes()
