@@ -225,7 +225,11 @@ def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[
             if cancel:
                 pool.terminate()
                 return {}, 0
-            parts = pending.get()
+            try:
+                parts = pending.get()
+            except BaseException:  # a worker's error (or an interrupt): the pool stops, so join() below can return
+                pool.terminate()
+                raise
             failed = {k: v for part, _ in parts for k, v in part.items()}
             pool.close()
             return failed, sum(written for _, written in parts)

@@ -115,3 +115,21 @@ def test_full_build_replaces_a_run_page_linked_to_a_file_outside_the_site_even_w
     (os.symlink if link == "symbolic" else os.link)(outside, page)
     build_site([results], site, full=True)
     assert not page.is_symlink() and page.stat().st_nlink == 1 and page.read_bytes() == outside.read_bytes()
+
+
+def test_a_worker_error_reaches_the_user_when_run_pages_are_made_by_forked_workers(seed, tmp_path):
+    """From 200 run pages on they are rendered in a pool: an error in a worker left the pool running and
+    `pool.join()` raised 'ValueError: Pool is still running' over it (and Pool.__del__ an OSError at exit)."""
+    from tinybench.errors import TinybenchError
+    from tinybench.reports import site_pages
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: no worker pool")
+    results, site = tmp_path / "results", tmp_path / "site"
+    run_ids = sorted(copy_bundle(seed, results, i).name for i in range(210))
+    build_site([results], site)
+    (site / "runs" / f"{run_ids[0]}.html").unlink()
+    (site / "runs" / f"{run_ids[0]}.html").mkdir()
+    with pytest.raises(TinybenchError, match="cannot be written"):
+        build_site([results], site, full=True)
+    assert site_pages._FORKED is None
