@@ -40,6 +40,9 @@ def _files(folder: Path) -> set[str]:
     return names
 
 
+NOT_FINITE = "a figure recomputed from the raw files is not a finite number"
+
+
 def verify_bundle(result: dict) -> Verified:
     """`result` (a loaded, schema-valid bundle with `_bundle`) with recomputed figures, or why not."""
     folder = Path(result["_bundle"])
@@ -51,6 +54,8 @@ def verify_bundle(result: dict) -> Verified:
             from tinybench.reports.mlperf_import import verify_imported
 
             problems = verify_imported(folder, result, names)
+            if not problems and not _finite(result["modes"]):
+                problems = [NOT_FINITE]
             return Verified(None if problems else result, problems)
         verified = Verified(result)
         for mode, block in result["modes"].items():
@@ -70,7 +75,7 @@ def verify_bundle(result: dict) -> Verified:
     if verified.problems:
         return Verified(None, verified.problems, verified.notes)
     if not _finite(result["modes"]):  # raw values near 1e308 (a CSV is not bounded like result.json) overflow
-        return Verified(None, ["a figure recomputed from the raw files is not a finite number"], verified.notes)
+        return Verified(None, [NOT_FINITE], verified.notes)
     measured = [b for b in result["modes"].values() if b["status"] == "measured"]
     result["valid_for_submission"] = bool(measured) and all(b["valid_for_submission"] for b in measured) \
         and not result["errors"] and all(b["status"] != "failed" for b in result["modes"].values())
