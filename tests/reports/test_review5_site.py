@@ -133,3 +133,25 @@ def test_a_worker_error_reaches_the_user_when_run_pages_are_made_by_forked_worke
     with pytest.raises(TinybenchError, match="cannot be written"):
         build_site([results], site, full=True)
     assert site_pages._FORKED is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_trailing_newline_does_not_pass_an_anchored_pattern(seed, tmp_path, monkeypatch, fast):
+    """The schema's patterns end in `$`: in JSON Schema (ECMA-262) that is the end of the text, in Python's `re`
+    also the place before a final newline. jsonschema_rs refused "run\\n", jsonschema (which words the problems)
+    found none, so the bundle passed and its run page was `runs/<id>\\n.html`, linked as `<id>.html` by browsers
+    (which drop newlines from URLs)."""
+    from tinybench import result_schema
+
+    if not fast:
+        monkeypatch.setattr(result_schema, "_fast_validator", lambda: None)
+    results = tmp_path / "results"
+    folder = copy_bundle(seed, results, 0)
+    result = json.loads((folder / "result.json").read_text())
+    assert result_schema.validation_errors(result) == []
+    for field, value in (("run_id", result["run_id"] + "\n"), ("created_utc", result["created_utc"] + "\n")):
+        assert any("does not match" in p for p in result_schema.validation_errors(dict(result, **{field: value})))
+    result["run_id"] += "\n"
+    (folder / "result.json").write_text(json.dumps(result))
+    built = build_site([results], tmp_path / "site")
+    assert built.bundles == 0 and len(built.skipped) == 1
