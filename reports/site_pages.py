@@ -23,7 +23,7 @@ from tinybench.errors import TinybenchError
 from tinybench.reports import cache_json
 from tinybench.reports.run_view import run_view
 
-PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")  # run ids and workload ids (the schema's patterns)
+PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}\Z")  # run ids and workload ids (the schema's patterns)
 RENDER_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError)
 
 

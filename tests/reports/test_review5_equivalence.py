@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from jinja2 import Environment
 
 from tinybench.reports import cache_json
-from tinybench.reports.site_pages import _PageEnvironment
+from tinybench.reports.site_pages import _PageEnvironment, page_path
 from tinybench.reports.system_pages import rows_html
 
 _OLD_ROWS = """{% for r in runs %}<tr><td data-value="{{ r.run_id }}"><a href="../runs/{{ r.run_id }}.html">{{ r.run_id }}\
@@ -53,3 +54,9 @@ def test_cache_json_keeps_what_a_verified_result_can_hold():
         back = cache_json.loads(cache_json.dumps(value))
         assert repr(back) == repr(value) and type(back) is type(value)
         assert cache_json.loads(cache_json.dumps(value).encode()) == value
+
+
+def test_page_path_refuses_a_name_with_a_trailing_newline(tmp_path):
+    assert page_path(tmp_path, "runs", "run-1").name == "run-1.html"
+    with pytest.raises(ValueError, match="unsafe page name"):
+        page_path(tmp_path, "runs", "run-1\n")
