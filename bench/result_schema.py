@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -27,7 +28,23 @@ def result_schema() -> dict:
 def _validator():  # noqa: ANN202 - jsonschema.Draft202012Validator
     import jsonschema
 
-    return jsonschema.Draft202012Validator(result_schema())
+    checker = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _ecma_pattern})
+    return checker(result_schema())
+
+
+def _ecma_pattern(validator, pattern: str, instance: object, schema: dict):  # noqa: ANN001, ANN202, ARG001
+    """`pattern` as JSON Schema (ECMA-262) reads it: a final `$` is the end of the text — in Python's `re` it also
+    matches before a final newline, so "run\\n" passed `^[A-Za-z0-9._-]+$` (jsonschema_rs refused it)."""
+    import jsonschema
+
+    if isinstance(instance, str) and _ecma(pattern).search(instance) is None:
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@lru_cache(maxsize=64)
+def _ecma(pattern: str) -> re.Pattern:
+    end = pattern.endswith("$") and not pattern.endswith("\\$")
+    return re.compile(pattern[:-1] + "\\Z" if end else pattern)
 
 
 @lru_cache(maxsize=1)

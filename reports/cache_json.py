@@ -8,6 +8,8 @@ which matters when a `--full` build reads 100,000 results and 300,000 summaries.
 Values are kept exactly. orjson reads an integer beyond 64 bits as a float and cannot write one (nor a lone
 surrogate): such a value is written by the standard library with one leading space — still JSON — and text
 that starts with a space is read by the standard library. Text from elsewhere must not be read here.
+NaN and ±Infinity are not kept (orjson writes them as null): verified results hold finite numbers only
+(local_bundles.verify_bundle refuses a recomputed figure that overflowed).
 """
 
 from __future__ import annotations

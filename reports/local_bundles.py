@@ -10,6 +10,7 @@ recomputed ones, the rule checks the re-derived ones.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,9 @@ def _files(folder: Path) -> set[str]:
     return names
 
 
+NOT_FINITE = "a figure recomputed from the raw files is not a finite number"
+
+
 def verify_bundle(result: dict) -> Verified:
     """`result` (a loaded, schema-valid bundle with `_bundle`) with recomputed figures, or why not."""
     folder = Path(result["_bundle"])
@@ -50,6 +54,8 @@ def verify_bundle(result: dict) -> Verified:
             from tinybench.reports.mlperf_import import verify_imported
 
             problems = verify_imported(folder, result, names)
+            if not problems and not _finite(result["modes"]):
+                problems = [NOT_FINITE]
             return Verified(None if problems else result, problems)
         verified = Verified(result)
         for mode, block in result["modes"].items():
@@ -68,10 +74,27 @@ def verify_bundle(result: dict) -> Verified:
         return Verified(None, [f"{folder}: cannot be read ({exc.strerror or exc})"])
     if verified.problems:
         return Verified(None, verified.problems, verified.notes)
+    if not _finite(result["modes"]):  # raw values near 1e308 (a CSV is not bounded like result.json) overflow
+        return Verified(None, [NOT_FINITE], verified.notes)
     measured = [b for b in result["modes"].values() if b["status"] == "measured"]
     result["valid_for_submission"] = bool(measured) and all(b["valid_for_submission"] for b in measured) \
         and not result["errors"] and all(b["status"] != "failed" for b in result["modes"].values())
     return verified
+
+
+def _finite(value: object) -> bool:
+    """Whether every number in `value` (dicts and lists of scalars) is finite: the site's caches and pages hold
+    finite figures only (as result.json does)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            return False
+    return True
 
 
 _PENDING: list[dict] = []  # what forked workers verify

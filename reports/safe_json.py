@@ -32,6 +32,7 @@ _SPLIT_QUOTES = 100_000  # up to this many quotes, strings are cut out by splitt
 _CHUNK = 1 << 20  # brackets summed at a time in the vectorised walk (bounded memory)
 _NUMBER_SHAPE = bytes(48 if 48 <= b <= 57 else 101 if b in b"eE" else 43 if b in b"+-" else 32 for b in range(256))
 _LONG_RUN = b"0" * (MAX_INT_DIGITS + 1)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # "\\ud800".."\\udfff": a pair is text, one alone is not
 
 
 def _outside_strings(data: bytes) -> bytes:
@@ -122,9 +123,30 @@ def loads_untrusted(data: bytes, name: str, max_bytes: int = MAX_JSON_BYTES,
         raise Refusal(f"{name}: JSON nested {depth} levels deep (limit {MAX_DEPTH})")
     numbers = {} if _plain_numbers(outside) else {"parse_float": _finite, "parse_int": _bounded_int}
     try:
-        return json.loads(text, object_pairs_hook=_pairs_hook(notes), parse_constant=_no_constants, **numbers)
+        value = json.loads(text, object_pairs_hook=_pairs_hook(notes), parse_constant=_no_constants, **numbers)
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
         raise Refusal(f"{name}: malformed JSON ({str(exc)[:300]})") from exc
+    if _SURROGATE_ESCAPE.search(data) and not _unicode(value):  # (rare: searched for only when escaped)
+        raise Refusal(f"{name}: a string holds a lone surrogate (\\ud800-\\udfff without its pair): not Unicode text")
+    return value
+
+
+def _unicode(value: object) -> bool:
+    """Whether every string (and key) in `value` is Unicode text (no lone surrogate: SQLite and UTF-8 refuse it)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
 
 
 def load_untrusted(path: Path, name: str | None = None, max_bytes: int = MAX_JSON_BYTES,

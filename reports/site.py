@@ -44,8 +44,8 @@ from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, 
                                            row_to_json)
 from tinybench.reports.result_index import ResultIndex, chunks, slim
 from tinybench.reports.results_store import system_id
-from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, page_path, render_run,  # noqa: F401
-                                          script_json, start_run_pages, write_page)
+from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, forget_folders,  # noqa: F401
+                                          page_path, render_run, script_json, start_run_pages, write_page)
 from tinybench.reports.site_state import SiteState
 
 SITE_MARKER = ".tinybench-site"
@@ -224,6 +224,7 @@ def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | Non
     out.mkdir(parents=True, exist_ok=True)
     with open(out / f"{SITE_MARKER}.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        forget_folders()
         try:
             report = _build(list(roots), out, extra_results or [], history or [], full)
         finally:

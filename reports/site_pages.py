@@ -8,6 +8,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
@@ -18,10 +19,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from tinybench import __version__
+from tinybench.errors import TinybenchError
 from tinybench.reports import cache_json
 from tinybench.reports.run_view import run_view
 
-PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")  # run ids and workload ids (the schema's patterns)
+PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}\Z")  # run ids and workload ids (the schema's patterns)
 RENDER_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError)
 
 
@@ -71,19 +73,36 @@ def page_path(root: Path, folder: str, name: str) -> Path:
 
 
 @lru_cache(maxsize=64)
-def _inside(root: str, folder: str) -> bool:
+def _inside(root: str, folder: str) -> bool:  # (forgotten at the start of each build: a folder may have changed)
     real = os.path.realpath(root)
     return os.path.commonpath([os.path.realpath(os.path.join(root, folder)), real]) == real
+
+
+def forget_folders() -> None:
+    """Resolve the site's folders again (a build starts with this: between two builds in one process, a folder
+    may have been replaced by a symbolic link)."""
+    _inside.cache_clear()
 
 
 def write_page(path: Path, text: str, only_if_changed: bool = False) -> bool:
     """Write a page atomically (a hidden temporary file, then os.replace): a reader sees the old page or the new
     one, never half of one. No fsync: the site is rebuilt from the bundles if a crash loses it. Returns whether
-    the file was written (`only_if_changed` leaves an identical page alone)."""
-    data = text.encode("utf-8")
+    the file was written (`only_if_changed` leaves an identical page alone). Something in the way (a file where
+    a folder goes, a folder where a page goes) is the user's to remove: a TinybenchError."""
+    try:
+        return _write_page(path, text.encode("utf-8"), only_if_changed)
+    except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+        raise TinybenchError(f"{path}: cannot be written ({exc.strerror})",
+                             hint="the site folder is damaged: remove what is in the way, or build into a new "
+                                  "--out folder") from None
+
+
+def _write_page(path: Path, data: bytes, only_if_changed: bool) -> bool:
     if only_if_changed:
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
+            info = os.lstat(path)  # a link (to a file outside the site, same bytes today) is replaced all the same
+            if stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and info.st_size == len(data) \
+                    and path.read_bytes() == data:
                 return False
         except FileNotFoundError:
             pass
@@ -207,7 +226,11 @@ def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[
             if cancel:
                 pool.terminate()
                 return {}, 0
-            parts = pending.get()
+            try:
+                parts = pending.get()
+            except BaseException:  # a worker's error (or an interrupt): the pool stops, so join() below can return
+                pool.terminate()
+                raise
             failed = {k: v for part, _ in parts for k, v in part.items()}
             pool.close()
             return failed, sum(written for _, written in parts)
