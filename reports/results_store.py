@@ -213,7 +213,7 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
     (generation,) = index.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
                                        "coalesce((SELECT max(stamped) FROM removed), 0))").fetchone()
     snapshot = index.path.with_name(SNAPSHOT) if index.path is not None else None
-    stamp = {"code": code_fingerprint(), "root": str(index.root)}
+    stamp = {"code": code_fingerprint(), "root": str(index.root), "format": 2}  # 2: rows carry their bundle's sha256
     base = None
     if snapshot is not None and snapshot.exists():
         try:
@@ -225,26 +225,32 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
             base = None
     if base is None:
         frame = _rows(index)
+        frame["sha256"] = frame["path"].map(dict(index.conn.execute("SELECT path, sha256 FROM bundles")))
         since = generation
     else:
         since = info["generation"]
-        changed = {p for (p,) in index.conn.execute("SELECT path FROM bundles WHERE written > ?", (since,))}
-        changed |= {p for (p,) in index.conn.execute("SELECT path FROM removed WHERE stamped > ?", (since,))}
+        # bundles written since (the snapshot's generation is one less than the newest it saw: a sync still writing
+        # then is read again), less those the snapshot already holds with the same content (all of them, right
+        # after the first build made it)
+        held = dict(zip(base["path"], base["sha256"]))
+        written = dict(index.conn.execute("SELECT path, sha256 FROM bundles WHERE written > ?", (since,)))
+        removed = {p for (p,) in index.conn.execute("SELECT path FROM removed WHERE stamped > ?", (since,))}
+        changed = {p for p, sha in written.items() if held.get(p) != sha} | removed
         touched = base["path"].isin(changed) if changed else None
         kept = base[~touched] if touched is not None and touched.any() else base  # additions only: no copy
-        fresh = [f for c in chunks(sorted(changed), 500)
+        fresh = [f.assign(sha256=f["path"].map(written)) for c in chunks(sorted(changed), 500)
                  if len(f := _rows(index, f"WHERE path IN ({','.join('?' * len(c))})", c))]
         frame = pd.concat([kept, *fresh], ignore_index=True) if fresh else kept
         if fresh and not (len(kept) == 0 or kept["path"].iloc[-1] < fresh[0]["path"].iloc[0]):  # else: in order
             frame = frame.sort_values("path", kind="stable", ignore_index=True)
-        if len(changed) <= SNAPSHOT_AGAIN * max(1, base["path"].nunique()):
-            since = None  # few changes: keep the snapshot as it is
+        if len(written) + len(removed) <= SNAPSHOT_AGAIN * max(1, len(held)):
+            since = None  # few bundles written since: keep the snapshot as it is
     if snapshot is not None and since is not None:
         frame.attrs = {"tinybench": json.dumps(dict(stamp, generation=max(generation - 1, 0)))}
         tmp = snapshot.with_name(f".{SNAPSHOT}.{os.getpid()}.tmp")
         frame.to_parquet(tmp, index=False)
         os.replace(tmp, snapshot)
-    return frame.drop(columns="path").reset_index(drop=True)
+    return frame.drop(columns=["path", "sha256"]).reset_index(drop=True)
 
 
 def export(frame: pd.DataFrame, path: Path) -> Path:
