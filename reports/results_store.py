@@ -234,8 +234,12 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
         # after the first build made it)
         written = dict(index.conn.execute("SELECT path, sha256 FROM bundles WHERE written > ?", (since,)))
         removed = {p for (p,) in index.conn.execute("SELECT path FROM removed WHERE stamped > ?", (since,))}
-        held = ({p: sha for p, sha in zip(base["path"].to_numpy(dtype=object), base["sha256"].to_numpy(dtype=object))
-                 if p in written} if written else {})  # (pandas' isin on 100,000 strings takes ~0.5 s)
+        if len(written) > 1000:  # a Python pass (pandas' isin with 100,000 strings to find takes ~0.5 s)
+            held = {p: sha for p, sha in zip(base["path"].to_numpy(dtype=object), base["sha256"].to_numpy(dtype=object))
+                    if p in written}
+        else:
+            mine = base[base["path"].isin(list(written))] if written else base.iloc[:0]
+            held = dict(zip(mine["path"], mine["sha256"]))
         changed = {p for p, sha in written.items() if held.get(p) != sha} | removed
         touched = base["path"].isin(changed) if changed else None
         kept = base[~touched] if touched is not None and touched.any() else base  # additions only: no copy
