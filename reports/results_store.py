@@ -202,6 +202,12 @@ def _rows(index, where: str = "", params: list | tuple = ()) -> pd.DataFrame:  #
     return _typed(part[[*COLUMNS, "path"]])
 
 
+def _snapshot_shape(base: pd.DataFrame) -> bool:
+    """The snapshot has the export's columns and its bundle paths and hashes as text (else it is made again)."""
+    needed = {*COLUMNS, "path", "sha256"}
+    return needed <= set(base.columns) and all(pd.api.types.is_string_dtype(base[c]) for c in ("path", "sha256"))
+
+
 def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
     """One results folder's table: its Parquet snapshot (kept beside the index) with the rows of bundles written
     or dropped since replaced from the index — a snapshot that is missing, unreadable or made for other checking
@@ -219,7 +225,7 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
         try:
             base = pd.read_parquet(snapshot)
             info = json.loads(base.attrs.get("tinybench") or "{}") if base.attrs else {}
-            if {k: info.get(k) for k in stamp} != stamp:
+            if {k: info.get(k) for k in stamp} != stamp or not _snapshot_shape(base):
                 base = None
         except Exception:  # noqa: BLE001 - any unreadable cache is only rebuilt
             base = None

@@ -134,3 +134,31 @@ def test_the_first_export_after_the_first_build_reads_no_row_again(tmp_path, mon
     assert len(frame_from_index([results]).frame) == 8 and read == []
     added = copy_bundle(seed, results, 4)
     assert len(frame_from_index([results]).frame) == 10 and read == [[added.name]]
+
+
+@pytest.mark.parametrize("damage", ["no sha256 column", "no path column", "paths as numbers", "no run_id column"])
+def test_a_snapshot_with_missing_or_mistyped_columns_is_made_again(tmp_path, damage):
+    """Found by hand: a snapshot whose attributes are right but whose columns are not ended in a KeyError."""
+    import pandas as pd
+
+    from tinybench.reports.result_index import INDEX_DIR
+    from tinybench.reports.results_store import SNAPSHOT
+
+    seed = real_bundle(tmp_path / "seed")
+    results = tmp_path / "results"
+    for i in range(3):
+        copy_bundle(seed, results, i)
+    good = frame_from_index([results]).frame
+    snapshot = results / INDEX_DIR / SNAPSHOT
+    frame = pd.read_parquet(snapshot)
+    attrs = frame.attrs
+    frame = {"no sha256 column": lambda f: f.drop(columns=["sha256"]),
+             "no path column": lambda f: f.drop(columns=["path"]),
+             "paths as numbers": lambda f: f.assign(path=range(len(f))),
+             "no run_id column": lambda f: f.drop(columns=["run_id"])}[damage](frame)
+    frame.attrs = attrs
+    frame.to_parquet(snapshot, index=False)
+    copy_bundle(seed, results, 3)
+    after = frame_from_index([results]).frame
+    snapshot.unlink()
+    assert after.equals(frame_from_index([results]).frame) and len(after) == len(good) + 2
