@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from site_build import load, make, seed_bundle  # noqa: E402
+from site_build import clones, load  # noqa: E402
 
 
 def phases(root: Path, folders: list[Path]) -> dict[str, float]:
@@ -119,15 +119,8 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bundle-check-"))
     work.mkdir(parents=True, exist_ok=True)
-    results, marker = work / "results", work / f"made-{args.bundles}-{args.systems}"
-    if not marker.exists():
-        shutil.rmtree(work / "seed", ignore_errors=True)
-        shutil.rmtree(results, ignore_errors=True)
-        seed = seed_bundle(work / "seed")
-        print(f"made {args.bundles} clones of {seed.name} in {make(seed, results, 0, args.bundles, args.systems):.1f} s")
-        marker.write_text(seed.name)
+    seed, results = clones(work, args.bundles, args.systems), work / "results"
     folders = sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))
-    seed = work / "seed" / marker.read_text()
     print(f"{len(folders)} bundles ({sum(f.stat().st_size for f in seed.iterdir()) / 1e3:.0f} kB in "
           f"{len(list(seed.iterdir()))} files each), one process; {load()}")
     phases(results, folders[:20])  # imports and lazily built validators, not counted

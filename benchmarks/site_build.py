@@ -82,6 +82,19 @@ def make(seed: Path, results: Path, start: int, count: int, systems: int, prefix
     return time.perf_counter() - t0
 
 
+def clones(work: Path, bundles: int, systems: int) -> Path:
+    """`work/results` holding `bundles` clones of a fresh real bundle (made once per size, reused after); returns
+    the seed bundle's folder."""
+    results, marker = work / "results", work / f"made-{bundles}-{systems}"
+    if not marker.exists():
+        shutil.rmtree(work / "seed", ignore_errors=True)
+        shutil.rmtree(results, ignore_errors=True)
+        seed = seed_bundle(work / "seed")
+        print(f"made {bundles} clones of {seed.name} in {make(seed, results, 0, bundles, systems):.1f} s")
+        marker.write_text(seed.name)
+    return work / "seed" / marker.read_text()
+
+
 def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cores)"
 
@@ -142,15 +155,9 @@ def main() -> None:
 
     work = args.work or Path(tempfile.mkdtemp(prefix="site-build-"))
     work.mkdir(parents=True, exist_ok=True)
-    results, site, marker = work / "results", work / "site", work / f"made-{args.bundles}-{args.systems}"
+    results, site = work / "results", work / "site"
     print(f"{args.bundles} bundles, {args.systems} systems × {len(WORKLOADS)} workloads, in {work}; {load()}")
-    if not marker.exists():
-        shutil.rmtree(work / "seed", ignore_errors=True)
-        shutil.rmtree(results, ignore_errors=True)
-        seed = seed_bundle(work / "seed")
-        print(f"made {args.bundles} bundles in {make(seed, results, 0, args.bundles, args.systems):.1f} s")
-        marker.write_text(seed.name)
-    seed = work / "seed" / marker.read_text()
+    seed = clones(work, args.bundles, args.systems)
     for extra in sorted(p for p in results.iterdir() if p.name.startswith("20270101")):  # an earlier run's additions
         shutil.rmtree(extra)
     if not args.keep:
