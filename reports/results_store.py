@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tinybench.bundle import PARTIAL_PREFIX, RESULT_FILE
@@ -208,6 +209,23 @@ def _snapshot_shape(base: pd.DataFrame) -> bool:
     return needed <= set(base.columns) and all(pd.api.types.is_string_dtype(base[c]) for c in ("path", "sha256"))
 
 
+def _merged(kept: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
+    """`kept` and `fresh` (each in bundle path order, no path in both) as one table in path order. Fresh rows that
+    go in a few places are put there by binary search and slices: sorting 200,000 rows again takes ~0.2 s."""
+    if len(kept) == 0 or kept["path"].iloc[-1] < fresh["path"].iloc[0]:
+        return pd.concat([kept, fresh], ignore_index=True)
+    at = np.searchsorted(kept["path"].to_numpy(dtype=object), fresh["path"].to_numpy(dtype=object), side="right")
+    places = np.flatnonzero(np.diff(at, prepend=-1))  # where each run of fresh rows with one position starts
+    if len(places) > 50:
+        return pd.concat([kept, fresh], ignore_index=True).sort_values("path", kind="stable", ignore_index=True)
+    parts, start = [], 0
+    for first, last in zip(places, [*places[1:], len(fresh)]):
+        parts += [kept.iloc[start:at[first]], fresh.iloc[first:last]]
+        start = at[first]
+    parts.append(kept.iloc[start:])
+    return pd.concat(parts, ignore_index=True)
+
+
 def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
     """One results folder's table: its Parquet snapshot (kept beside the index) with the rows of bundles written
     or dropped since replaced from the index — a snapshot that is missing, unreadable or made for other checking
@@ -251,9 +269,7 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
         kept = base[~touched] if touched is not None and touched.any() else base  # additions only: no copy
         fresh = [f.assign(sha256=f["path"].map(written)) for c in chunks(sorted(changed), 500)
                  if len(f := _rows(index, f"WHERE path IN ({','.join('?' * len(c))})", c))]
-        frame = pd.concat([kept, *fresh], ignore_index=True) if fresh else kept
-        if fresh and not (len(kept) == 0 or kept["path"].iloc[-1] < fresh[0]["path"].iloc[0]):  # else: in order
-            frame = frame.sort_values("path", kind="stable", ignore_index=True)
+        frame = _merged(kept, pd.concat(fresh, ignore_index=True)) if fresh else kept
         if len(written) + len(removed) <= SNAPSHOT_AGAIN * max(1, base["path"].nunique()):
             since = None  # few bundles written since: keep the snapshot as it is
     if snapshot is not None and since is not None:

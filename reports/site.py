@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -45,7 +46,7 @@ from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, 
 from tinybench.reports.result_index import ResultIndex, chunks, slim
 from tinybench.reports.results_store import system_id
 from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, forget_folders,  # noqa: F401
-                                          page_path, render_run, script_json, start_run_pages, write_page)
+                                          page_path, render_run, script_json, start_run_pages, with_nav, write_page)
 from tinybench.reports.site_state import SiteState
 
 SITE_MARKER = ".tinybench-site"
@@ -245,7 +246,9 @@ def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict],
         attach = [(f"idx{n}", str(index.path)) for n, index in enumerate(indexes) if _attached(index, n)]
         state = SiteState(out, full, attach)
         notes += state.notes
-        try:
+        collecting = gc.isenabled()
+        gc.disable()  # a full build holds 100,000 summaries: each collection walked them all (~3 s of CPU at 100k);
+        try:  # the pages are made without garbage cycles worth collecting (run page workers collect their own)
             diff = _diff(state.conn, indexes, extra, *_since(state, indexes))
             if not state.fresh and state.get("nav") != json.dumps(diff.nav):  # every page's menu changes
                 state.abandon()
@@ -258,6 +261,9 @@ def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict],
         except BaseException:
             state.abandon()
             raise
+        finally:
+            if collecting:
+                gc.enable()
     finally:
         for index in indexes:
             index.close()
@@ -310,7 +316,7 @@ class _Builder:
     def __init__(self, out: Path, state: SiteState, indexes: list[ResultIndex], nav: list[str]) -> None:
         self.out, self.state, self.db, self.indexes = out, state, state.conn, indexes
         self.common = {"version": __version__, "nav_workloads": nav, "generated": ""}
-        self.sub = dict(self.common, root="../", standalone=False)
+        self.sub = with_nav(dict(self.common, root="../", standalone=False))
         self.rendered = self.removed = 0
         self.deferred: list[tuple[Path, str | None, bool]] | None = None  # pages held back (see run)
         self.by_system: dict[str, list[dict]] | None = None  # a full build's slim results per system (_remember)
@@ -554,7 +560,7 @@ class _Builder:
     def _site_pages(self, rejected: list[tuple[str, str]], history: list[dict]) -> None:
         """index, systems, compare and history index: written when their bytes change."""
         env = environment()
-        top = dict(self.common, root="", standalone=False)
+        top = with_nav(dict(self.common, root="", standalone=False))
         systems = sorted((json.loads(i) for (i,) in self.db.execute("SELECT info FROM systems")),
                          key=lambda s: (s["name"].lower(), s["name"], s["slug"]))
         listed = [dict(s, runs=range(s["runs"])) for s in systems]  # the template counts runs

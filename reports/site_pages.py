@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -49,6 +50,12 @@ def environment() -> Environment:
     return _PageEnvironment(loader=PackageLoader("tinybench.reports", "templates"),
                             autoescape=select_autoescape(["html"]), trim_blocks=False, lstrip_blocks=False,
                             auto_reload=False)  # the package's templates do not change under a build (2 stats a page)
+
+
+def with_nav(context: dict) -> dict:
+    """`context` with its menu rendered once (`nav_html`, for its `root` and `nav_workloads`): base.html would
+    otherwise render the same menu again for each of 100,000 run pages (~20 escapes each)."""
+    return dict(context, nav_html=Markup(environment().get_template("nav.html").render(context)))
 
 
 def asset(name: str) -> str:
@@ -194,6 +201,13 @@ def _render_runs(bounds: tuple[int, int]) -> tuple[dict[str, str], int]:
     return failed, written
 
 
+def _worker_memory() -> None:
+    """A worker's garbage collector ignores what it inherited from the build (frozen: never scanned, so never
+    copied page by page on write) and collects what it makes itself (the build runs with it switched off)."""
+    gc.freeze()
+    gc.enable()
+
+
 def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[bool], tuple[dict[str, str], int]]:
     """Start rendering one page per run, in as many forked processes as there are cores when there are many (run
     pages are independent), and return `wait(cancel=False)`: once every page is written, it returns the run ids
@@ -212,10 +226,13 @@ def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[
         finally:
             _FORKED = None
         return lambda cancel=False: done
-    step = max(50, -(-len(refs) // (workers * 8)))
+    # parts of at most 500 pages, one at a time per worker: the workers end within a part of each other (the
+    # default chunking gave each worker an eighth of the pages at once: one worker idled for seconds at the end)
+    step = max(50, min(500, -(-len(refs) // (workers * 8))))
     try:
-        pool = multiprocessing.get_context("fork").Pool(workers)
-        pending = pool.map_async(_render_runs, [(i, min(i + step, len(refs))) for i in range(0, len(refs), step)])
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_memory)
+        pending = pool.map_async(_render_runs, [(i, min(i + step, len(refs))) for i in range(0, len(refs), step)],
+                                 chunksize=1)
     except BaseException:
         _FORKED = None
         raise

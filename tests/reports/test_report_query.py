@@ -107,8 +107,34 @@ def test_the_export_snapshot_follows_additions_changes_and_removals(tmp_path):
     frame_from_index([results])
     shutil.rmtree(sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))[1])
     assert len(both()) == 8
+    frame_from_index([results])
+    early = copy_bundle(seed, results, 5)  # a bundle whose folder sorts before every other one: put in its place
+    early.rename(results / "20250101T000000Z-early")
+    assert len(both()) == 10
     (results / SNAPSHOT).write_bytes(b"not parquet")
-    assert len(frame_from_index([results]).frame) == 8  # an unreadable snapshot is made again
+    assert len(frame_from_index([results]).frame) == 10  # an unreadable snapshot is made again
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fresh_rows_are_merged_into_the_snapshot_in_path_order(seed):
+    """The snapshot's patch puts a few new bundles' rows in their places without sorting everything again; it must
+    give the table a stable sort by path gives, wherever the new paths fall (first, last, between, together)."""
+    import random
+
+    import pandas as pd
+
+    from tinybench.reports.results_store import _merged
+
+    rnd = random.Random(seed)
+    paths = sorted({f"{rnd.choice('abcxyz')}{rnd.randrange(10 ** rnd.randint(1, 4))}" for _ in range(200)})
+    rows = [(path, mode) for path in paths for mode in range(rnd.randint(1, 3))]  # a bundle has one row per mode
+    table = pd.DataFrame({"path": pd.array([r[0] for r in rows], dtype="string"), "mode": [r[1] for r in rows],
+                          "value": pd.array([rnd.random() for _ in rows], dtype="Float64")})
+    chosen = set(rnd.sample(paths, rnd.choice([1, 2, 5, 40, 60])) + ([paths[0]] if seed % 3 == 0 else []))
+    fresh = table[table["path"].isin(chosen)].reset_index(drop=True)
+    kept = table[~table["path"].isin(chosen)].reset_index(drop=True)
+    merged = _merged(kept, fresh)
+    assert merged.equals(table), f"paths {sorted(chosen)[:5]}…: {merged['path'].tolist()[:10]}"
 
 
 def test_the_first_export_after_the_first_build_reads_no_row_again(tmp_path, monkeypatch):
