@@ -261,11 +261,11 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
         if len(written) > 1000:  # a Python pass (pandas' isin with 100,000 strings to find takes ~0.5 s)
             held = {p: sha for p, sha in zip(base["path"].to_numpy(dtype=object), base["sha256"].to_numpy(dtype=object))
                     if p in written}
-        else:
-            mine = base[base["path"].isin(list(written))] if written else base.iloc[:0]
-            held = dict(zip(mine["path"], mine["sha256"]))
+        else:  # the rows' positions, then those two columns only (a row mask takes every column: ~0.06 s)
+            at = np.flatnonzero(base["path"].isin(list(written)).to_numpy(dtype=bool)) if written else []
+            held = dict(zip(base["path"].take(at), base["sha256"].take(at)))
         changed = {p for p, sha in written.items() if held.get(p) != sha} | removed
-        touched = base["path"].isin(changed) if changed else None
+        touched = base["path"].isin(changed).to_numpy(dtype=bool) if changed else None
         kept = base[~touched] if touched is not None and touched.any() else base  # additions only: no copy
         fresh = [f.assign(sha256=f["path"].map(written)) for c in chunks(sorted(changed), 500)
                  if len(f := _rows(index, f"WHERE path IN ({','.join('?' * len(c))})", c))]
