@@ -40,7 +40,7 @@ MODE_FILES = {
     # the truth windows are required: TP/FN/FP are re-scored from the detections (frames: in-process targets)
     "stream": (["stream_detections.csv", "stream_dutycycle.csv", "stream_truth.csv"], ["stream_frames.parquet"]),
 }
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")  # \Z: `$` also matches before a final "\n"
 
 
 def allowed_modes(model: str) -> tuple[str, ...]:
