@@ -1,0 +1,79 @@
+"""A C0 control character (U+0000-U+001F but tab, newline and carriage return) in a string of untrusted JSON is
+refused when it is parsed (`safe_json`), with the place it was found: every consumer (the site, the export, the
+submission checker) is covered. Before, "\\u0000" in a system name reached the HTML site (shown as U+FFFD)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tinybench.reports.safe_json import Refusal, loads_untrusted
+
+from .scale_bundles import copy_bundle, real_bundle
+
+
+@pytest.mark.parametrize(("raw", "where", "code"), [
+    (rb'{"a": "x\u0000"}', "a", "U+0000"),
+    (rb'{"a": ["ok", {"b": "\u001B[31mred"}]}', "a/1/b", "U+001B"),
+    (rb'{"a": "back\bspace"}', "a", "U+0008"),
+    (rb'{"a": "form\ffeed"}', "a", "U+000C"),
+    (rb'{"a": "\u000b"}', "a", "U+000B"),
+    (rb'{"a": {"k\u0001": 1}}', "a/k\\x01", "U+0001"),
+    (rb'["\\\u0000"]', "0", "U+0000"),  # an escaped backslash, then a real \u0000
+    (rb'"\u001f"', "(root)", "U+001F"),
+])
+def test_a_control_character_in_a_string_is_refused_where_it_is(raw, where, code):
+    with pytest.raises(Refusal) as err:
+        loads_untrusted(raw, "t.json")
+    message = str(err.value)
+    assert message.startswith(f"t.json: {where}: ") and code in message and "control character" in message, message
+    assert message.isprintable()  # the message itself holds no control character
+
+
+def test_text_that_only_looks_like_a_control_escape_is_kept():
+    raw = rb'{"a": "tab\tnew\nline\r", "b": "\\u0000 and \\b and \\f", "c": "\\\\u0001", "\\u0007": "\u00e9\u007f"}'
+    assert loads_untrusted(raw, "t.json") == {"a": "tab\tnew\nline\r", "b": "\\u0000 and \\b and \\f",
+                                             "c": "\\\\u0001", "\\u0007": "\u00e9\x7f"}
+
+
+def test_a_lone_surrogate_is_still_refused_with_its_place():
+    with pytest.raises(Refusal, match="surrogate") as err:
+        loads_untrusted(rb'{"a": {"b": "x\ud800"}}', "t.json")
+    assert "a/b" in str(err.value)
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory):
+    return real_bundle(tmp_path_factory.mktemp("seed"))
+
+
+def test_report_build_refuses_a_bundle_with_a_nul_in_its_system_name_and_builds_the_others(seed, tmp_path):
+    results = tmp_path / "results"
+    copy_bundle(seed, results, 0)
+    odd = copy_bundle(seed, results, 1)
+    result = json.loads((odd / "result.json").read_text())
+    result["target"]["system"]["name"] = "Board\x00 1"
+    (odd / "result.json").write_text(json.dumps(result))  # written as "Board\u0000 1"
+    proc = subprocess.run([sys.executable, "-m", "tinybench", "report", "build", "--results", str(results),
+                           "--out", str(tmp_path / "site")], capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "1 results" in proc.stdout
+    rejected = [line for line in proc.stderr.splitlines() if line.startswith("rejected:")]
+    assert len(rejected) == 1 and odd.name in rejected[0], proc.stderr
+    assert "target/system/name: control character U+0000" in rejected[0], rejected[0]
+    pages = "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
+    assert "\x00" not in pages and "\ufffd" not in pages and "Board 0" in pages
+
+
+def test_look_alikes_and_long_runs_of_backslashes_are_decided_by_the_parsed_text():
+    many = b'["' + b"\\\\b" * 1000 + b'"]'  # 1000 escaped backslashes, each followed by the letter b
+    assert loads_untrusted(many, "t.json") == ["\\b" * 1000]
+    run = b'["' + b"\\\\" * 500 + b'\\u0000"]'  # 500 escaped backslashes, then a real \u0000
+    with pytest.raises(Refusal, match="U\\+0000"):
+        loads_untrusted(run, "t.json")
+    assert loads_untrusted(b'["' + b"\\\\" * 500 + b'u0000"]', "t.json") == ["\\" * 500 + "u0000"]
