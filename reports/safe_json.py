@@ -162,12 +162,12 @@ def _text_problem(value: object) -> str | None:
         if isinstance(item, dict):
             for key, child in reversed(item.items()):
                 place = f"{where}/{_shown(key)}" if where else _shown(key)
-                if problem := _string_problem(key):
+                if problem := string_problem(key):
                     return f"{place}: {problem} in a key"
                 stack.append((place, child))
         elif isinstance(item, list):
             stack.extend((f"{where}/{i}" if where else str(i), child) for i, child in reversed(list(enumerate(item))))
-        elif isinstance(item, str) and (problem := _string_problem(item)):
+        elif isinstance(item, str) and (problem := string_problem(item)):
             return f"{where or '(root)'}: {problem} in a string"
     return None
 
@@ -192,7 +192,9 @@ def _all_text(value: object) -> bool:
     return True
 
 
-def _string_problem(text: str) -> str | None:
+def string_problem(text: str) -> str | None:
+    """Why `text` is no text to show (a C0 control character other than tab, newline and carriage return, or a
+    lone surrogate), or None: for readers of other untrusted text, e.g. a CSV's text columns."""
     if found := _CONTROL.search(text):
         return f"control character U+{ord(found.group()):04X} (only tab, newline and carriage return are allowed)"
     try:

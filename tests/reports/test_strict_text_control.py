@@ -77,3 +77,37 @@ def test_look_alikes_and_long_runs_of_backslashes_are_decided_by_the_parsed_text
     with pytest.raises(Refusal, match="U\\+0000"):
         loads_untrusted(run, "t.json")
     assert loads_untrusted(b'["' + b"\\\\" * 500 + b'u0000"]', "t.json") == ["\\" * 500 + "u0000"]
+
+
+def test_the_checker_refuses_a_control_character_in_a_record_or_the_system_description(closed_submission, tmp_path):
+    from tinybench.reports.submission_check import check_submission
+
+    from .conftest import mode_folder, repack
+
+    def edit(root):
+        record = mode_folder(root, "performance") / "result.json"
+        result = json.loads(record.read_text())
+        result["target"]["system"]["name"] += "\x1b[2J"  # would clear a terminal, shows as a box in a browser
+        record.write_text(json.dumps(result))
+        system = next(root.rglob("systems/*.json"))
+        system.write_text(json.dumps(dict(json.loads(system.read_text()), notes="fine\x00print")))
+
+    report = check_submission(repack(closed_submission.archive, tmp_path / "ctrl.tar.gz", edit))
+    assert not report.accepted
+    found = {p.path.split("/")[-1]: p.message for p in report.problems if p.rule == "json"}
+    assert "target/system/name: control character U+001B" in found["result.json"], report.to_text()
+    system_message = next(m for path, m in found.items() if path.endswith(".json") and path != "result.json")
+    assert "notes: control character U+0000" in system_message, report.to_text()
+    assert "\x1b" not in report.to_text() and "\x00" not in report.to_text()
+
+
+def test_the_packer_refuses_a_system_description_with_a_control_character(closed_submission, tmp_path):
+    from tinybench.errors import TinybenchError
+    from tinybench.reports.submission_pack import pack
+
+    system = tmp_path / "system.json"
+    system.write_text(json.dumps({"schema": "tinybench.system/1", "organization": "Acme", "system_name": "Board",
+                                  "status": "available", "processor": "x86\x07"}))
+    with pytest.raises(TinybenchError, match="system.json: processor: control character U\\+0007"):
+        pack([closed_submission.archive.parent / "results"], tmp_path / "out.tar.gz", "Acme", system)
+    assert not (tmp_path / "out.tar.gz").exists()
