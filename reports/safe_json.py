@@ -204,6 +204,19 @@ def string_problem(text: str) -> str | None:
     return None
 
 
+def visible_controls(value: object) -> object:
+    """`value` (JSON-like) with each C0 control character but tab, newline and carriage return in its strings and
+    keys written as visible text (`\\x1b`): what tinybench writes of a device's words, since its readers refuse
+    them (a copy)."""
+    if isinstance(value, str):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value) if _CONTROL.search(value) else value
+    if isinstance(value, dict):
+        return {visible_controls(k): visible_controls(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [visible_controls(v) for v in value]
+    return value
+
+
 def _shown(key: str) -> str:
     """A key as a path step: at most 60 characters, control characters and surrogates escaped."""
     return repr(key[:60])[1:-1]

@@ -111,3 +111,25 @@ def test_the_packer_refuses_a_system_description_with_a_control_character(closed
     with pytest.raises(TinybenchError, match="system.json: processor: control character U\\+0007"):
         pack([closed_submission.archive.parent / "results"], tmp_path / "out.tar.gz", "Acme", system)
     assert not (tmp_path / "out.tar.gz").exists()
+
+
+def test_a_device_name_with_control_characters_is_written_visibly_and_the_run_is_published(tmp_path):
+    """A firmware's `name` reply is the bundle's system name: with an escape sequence in it, `tinybench run` wrote
+    a bundle that every tinybench reader now refuses (the measured run was lost to the site). The writer keeps
+    it as visible text (\\x1b) instead."""
+    from .conftest import Emulator, tb
+
+    env = dict(os.environ)
+    dut = Emulator(env, "dut", "-w", "kws01", "--vendor", "Evil\x1b[2J\x07", "--time-scale", "0")
+    try:
+        proc = tb("run", "-t", "serial", "-O", f"port={dut.info['pty']}", "-w", "kws01", "--quick", "-m",
+                  "performance", "--out", str(tmp_path / "results"), env=env)
+    finally:
+        dut.stop()
+    assert proc.returncode == 0, proc.stderr
+    written = next((tmp_path / "results").glob("*/result.json")).read_text()
+    assert "\\\\x1b[2J\\\\x07" in written and "\\u001b" not in written and "\\u0007" not in written
+    proc = tb("report", "build", "--results", str(tmp_path / "results"), "--out", str(tmp_path / "site"), env=env)
+    assert proc.returncode == 0 and "rejected" not in proc.stderr and "1 results" in proc.stdout, proc.stderr
+    page = next((tmp_path / "site" / "runs").glob("*.html")).read_text()
+    assert "Evil\\x1b[2J\\x07" in page and "\x1b" not in page
