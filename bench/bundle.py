@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from tinybench.errors import TinybenchError
+from tinybench.reports.safe_json import visible_controls
 from tinybench.result_schema import validation_errors
 
 RESULT_FILE = "result.json"
@@ -86,6 +87,7 @@ class BundleWriter:
     def commit(self, result: dict) -> Path:
         """Validate and write `result.json`, then publish the bundle under its final name."""
         result = dict(result, files=dict(self.files, **result.get("files", {})))
+        result = visible_controls(result)  # a device's reply may hold control characters, which readers refuse
         problems = validation_errors(result)
         if problems:  # a bug in tinybench, not in the user's input: keep the partial bundle
             self.log.error("result.json does not match its schema: %s", "; ".join(problems))

@@ -26,10 +26,16 @@ def result_schema() -> dict:
 
 @lru_cache(maxsize=1)
 def _validator():  # noqa: ANN202 - jsonschema.Draft202012Validator
+    return ecma_draft202012()(result_schema())
+
+
+@lru_cache(maxsize=1)
+def ecma_draft202012():  # noqa: ANN202 - a jsonschema validator class
+    """jsonschema's Draft 2020-12 validator with `pattern` read as JSON Schema defines it (see `_ecma_pattern`):
+    use it, not plain jsonschema, for every schema that checks untrusted JSON."""
     import jsonschema
 
-    checker = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _ecma_pattern})
-    return checker(result_schema())
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _ecma_pattern})
 
 
 def _ecma_pattern(validator, pattern: str, instance: object, schema: dict):  # noqa: ANN001, ANN202, ARG001

@@ -41,7 +41,7 @@ AUC = re.compile(r".* AUC\s?[:=] ([\d\.]+)")
 ENERGY = re.compile(r"Median energy cost is ([\d\.]+) uJ/inf")
 MODEL = re.compile(r"m-model-\[(\w+)\]|Device model retrieved: (\w+)")  # the DUT's reply, or the runner's log line
 DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)")
-SESSION = re.compile(r"^\d{8}_\d{6}$")
+SESSION = re.compile(r"^\d{8}_\d{6}\Z")  # \Z: `$` also matches before a final "\n"
 LOGGED_SESSION = re.compile(r"sessions[\\/](\d{8}_\d{6})")  # "Writing output to sessions\20250729_144404\log.txt"
 MAX_TEXT = 16 * 1024 * 1024
 MODES = ("performance", "accuracy", "energy")

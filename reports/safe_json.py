@@ -32,7 +32,11 @@ _SPLIT_QUOTES = 100_000  # up to this many quotes, strings are cut out by splitt
 _CHUNK = 1 << 20  # brackets summed at a time in the vectorised walk (bounded memory)
 _NUMBER_SHAPE = bytes(48 if 48 <= b <= 57 else 101 if b in b"eE" else 43 if b in b"+-" else 32 for b in range(256))
 _LONG_RUN = b"0" * (MAX_INT_DIGITS + 1)
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # "\\ud800".."\\udfff": a pair is text, one alone is not
+# escapes that may put no text in a string: a surrogate ("\\ud800".."\\udfff": a pair is text, one alone is not) or a
+# C0 control character but tab, newline and carriage return ("\\u0000".."\\u001f", "\\b", "\\f"); a match preceded by
+# an odd number of backslashes is no escape ("\\\\u0000" is the harmless text "\\u0000"). One literal first: fast search.
+_SUSPECT_ESCAPE = re.compile(rb"\\(?:u[dD][89a-fA-F]|u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])|[bf])")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # C0 controls but tab, newline, carriage return
 
 
 def _outside_strings(data: bytes) -> bytes:
@@ -126,14 +130,51 @@ def loads_untrusted(data: bytes, name: str, max_bytes: int = MAX_JSON_BYTES,
         value = json.loads(text, object_pairs_hook=_pairs_hook(notes), parse_constant=_no_constants, **numbers)
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
         raise Refusal(f"{name}: malformed JSON ({str(exc)[:300]})") from exc
-    if _SURROGATE_ESCAPE.search(data) and not _unicode(value):  # (rare: searched for only when escaped)
-        raise Refusal(f"{name}: a string holds a lone surrogate (\\ud800-\\udfff without its pair): not Unicode text")
+    # strict JSON holds no raw control character in a string: only an escape can make one (~0.5 µs for a
+    # result.json without a backslash; the search, ~10-25 µs for 28 kB, runs only when there is one)
+    if b"\\" in data and _escaped_non_text(data) and (problem := _text_problem(value)):
+        raise Refusal(f"{name}: {problem}")
     return value
 
 
-def _unicode(value: object) -> bool:
-    """Whether every string (and key) in `value` is Unicode text (no lone surrogate: SQLite and UTF-8 refuse it)."""
-    stack = [value]
+def _escaped_non_text(data: bytes) -> bool:
+    """Whether JSON `data` may hold an escape of a C0 control character or of a surrogate (then its strings are
+    looked at: a surrogate pair is text). A backslash after an odd number of backslashes is no escape; when that
+    cannot be told quickly (a long run of backslashes, many look-alikes), the answer is yes."""
+    for count, match in enumerate(_SUSPECT_ESCAPE.finditer(data)):
+        start = match.start()
+        before = data[max(0, start - 64):start]
+        run = len(before) - len(before.rstrip(b"\\"))
+        if count >= 64 or run == 64 or run % 2 == 0:
+            return True
+    return False
+
+
+def _text_problem(value: object) -> str | None:
+    """Where a string or key of `value` is no text to show, as "path: what", or None: a lone surrogate (SQLite
+    and UTF-8 refuse it) or a C0 control character other than tab, newline and carriage return (HTML shows
+    U+0000 as U+FFFD; terminals obey the others)."""
+    if _all_text(value):
+        return None
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in reversed(item.items()):
+                place = f"{where}/{_shown(key)}" if where else _shown(key)
+                if problem := string_problem(key):
+                    return f"{place}: {problem} in a key"
+                stack.append((place, child))
+        elif isinstance(item, list):
+            stack.extend((f"{where}/{i}" if where else str(i), child) for i, child in reversed(list(enumerate(item))))
+        elif isinstance(item, str) and (problem := string_problem(item)):
+            return f"{where or '(root)'}: {problem} in a string"
+    return None
+
+
+def _all_text(value: object) -> bool:
+    """`_text_problem(value) is None`, without naming places (a quarter of the time)."""
+    stack, search = [value], _CONTROL.search
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
@@ -142,11 +183,43 @@ def _unicode(value: object) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, str):
+            if search(item):
+                return False
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
                 return False
     return True
+
+
+def string_problem(text: str) -> str | None:
+    """Why `text` is no text to show (a C0 control character other than tab, newline and carriage return, or a
+    lone surrogate), or None: for readers of other untrusted text, e.g. a CSV's text columns."""
+    if found := _CONTROL.search(text):
+        return f"control character U+{ord(found.group()):04X} (only tab, newline and carriage return are allowed)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "a lone surrogate (\\ud800-\\udfff without its pair): not Unicode text"
+    return None
+
+
+def visible_controls(value: object) -> object:
+    """`value` (JSON-like) with each C0 control character but tab, newline and carriage return in its strings and
+    keys written as visible text (`\\x1b`): what tinybench writes of a device's words, since its readers refuse
+    them (a copy)."""
+    if isinstance(value, str):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value) if _CONTROL.search(value) else value
+    if isinstance(value, dict):
+        return {visible_controls(k): visible_controls(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [visible_controls(v) for v in value]
+    return value
+
+
+def _shown(key: str) -> str:
+    """A key as a path step: at most 60 characters, control characters and surrogates escaped."""
+    return repr(key[:60])[1:-1]
 
 
 def load_untrusted(path: Path, name: str | None = None, max_bytes: int = MAX_JSON_BYTES,

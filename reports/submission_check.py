@@ -18,7 +18,7 @@ from pathlib import Path
 from tinybench.reports.safe_archive import Limits, SafeTree
 from tinybench.reports.safe_json import Refusal, load_untrusted
 from tinybench.reports.safe_text import for_terminal
-from tinybench.reports.submission_layout import MANIFEST, MODEL_FILE, WORKLOAD_OF, allowed_modes, schema
+from tinybench.reports.submission_layout import MANIFEST, MODEL_FILE, WORKLOAD_OF, allowed_modes, schema_problem
 
 
 @dataclass
@@ -84,17 +84,13 @@ def check_submission(path: Path, limits: Limits | None = None) -> CheckReport:
 
 
 def _json(root: Path, name: str, schema_name: str, report: CheckReport) -> dict | None:
-    import jsonschema
-
     try:
         data = load_untrusted(root / name, name)
     except Refusal as exc:
         report.add(name, "json", str(exc))
         return None
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema(schema_name)).iter_errors(data))
-    if error is not None:
-        where = "/".join(map(str, error.absolute_path)) or "(root)"
-        report.add(name, "schema", f"{where}: {error.message[:300]}")
+    if (problem := schema_problem(schema_name, data)) is not None:
+        report.add(name, "schema", problem)
         return None
     return data
 

@@ -40,7 +40,7 @@ MODE_FILES = {
     # the truth windows are required: TP/FN/FP are re-scored from the detections (frames: in-process targets)
     "stream": (["stream_detections.csv", "stream_dutycycle.csv", "stream_truth.csv"], ["stream_frames.parquet"]),
 }
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")  # \Z: `$` also matches before a final "\n"
 
 
 def allowed_modes(model: str) -> tuple[str, ...]:
@@ -69,3 +69,16 @@ def safe_name(text: str) -> str:
 @lru_cache(maxsize=None)
 def schema(name: str) -> dict:
     return json.loads(resources.files("tinybench.reports").joinpath(f"schemas/{name}.schema.json").read_text("utf-8"))
+
+
+def schema_problem(name: str, data: object) -> str | None:
+    """How `data` departs from schema `name` ("path: message" of the most relevant error, ≤ 300 characters), or
+    None. `pattern` is read as JSON Schema defines it: a final `$` is the end of the text, not a final newline."""
+    import jsonschema
+
+    from tinybench.result_schema import ecma_draft202012, short
+
+    error = jsonschema.exceptions.best_match(ecma_draft202012()(schema(name)).iter_errors(data))
+    if error is None:
+        return None
+    return short(f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}")

@@ -24,6 +24,7 @@ from pathlib import Path
 from tinybench import __version__
 from tinybench.errors import TinybenchError
 from tinybench.reports.results_store import load_bundles
+from tinybench.reports.safe_json import Refusal, load_untrusted
 from tinybench.reports.submission_records import SYSTEM_FACTS
 from tinybench.reports.sww_truth import FILE as TRUTH_FILE
 from tinybench.reports.sww_truth import truth_csv
@@ -35,7 +36,7 @@ from tinybench.reports.submission_layout import (
     VERIFIABLE_ADAPTERS,
     division_basis,
     safe_name,
-    schema,
+    schema_problem,
 )
 
 
@@ -96,8 +97,6 @@ def _records(bundles: list[dict]) -> dict[tuple[str, str], tuple[dict, Path]]:
 def pack(bundle_dirs: Iterable[Path], out: Path, organization: str, system_file: Path | None = None,
          revision: int = 1, status: str = "available", sww_truth: Path | None = None) -> Path:
     """`sww_truth`: the truth file of a sww01 stream run, if it is no longer where the run read it."""
-    import jsonschema
-
     loaded = load_bundles(bundle_dirs, validate=True)
     if loaded.skipped:
         raise TinybenchError(f"cannot pack: {loaded.skipped[0]}")
@@ -112,14 +111,13 @@ def pack(bundle_dirs: Iterable[Path], out: Path, organization: str, system_file:
     if len(systems) != 1:
         raise TinybenchError("the bundles come from more than one system (adapter, processor, clock or "
                              "runtime differ); a submission is one system: pack them separately")
-    if system_file:
-        system = json.loads(Path(system_file).read_text(encoding="utf-8"))
-    else:
-        system = system_description(loaded.bundles[0], organization, status)
-    try:
-        jsonschema.validate(system, schema("system"))
-    except jsonschema.ValidationError as exc:
-        raise TinybenchError(f"system description: {exc.message[:300]}") from exc
+    try:  # the user's own file, read as strictly as the checker will read it
+        system = load_untrusted(Path(system_file)) if system_file else \
+            system_description(loaded.bundles[0], organization, status)
+    except Refusal as exc:
+        raise TinybenchError(f"system description {exc}") from exc
+    if (problem := schema_problem("system", system)) is not None:
+        raise TinybenchError(f"system description: {problem}")
     org, name = safe_name(organization), safe_name(system["system_name"])
     models = {MODEL_DIRS.get(b["workload"]["id"]): b for b in loaded.bundles}
     records = _records(loaded.bundles)
@@ -159,6 +157,8 @@ def pack(bundle_dirs: Iterable[Path], out: Path, organization: str, system_file:
         manifest = {"schema": "tinybench.submission/1", "organization": org, "division": division, "system": name,
                     "revision": revision, "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "tinybench_version": __version__, "files": files}
+        if (problem := schema_problem("submission", manifest)) is not None:  # what every checker would refuse
+            raise TinybenchError(f"cannot pack: {MANIFEST}: {problem}")
         (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         _write_archive(root, Path(out))
     return Path(out)

@@ -22,7 +22,7 @@ from tinybench.targets.lab import DEFAULT_COORDINATOR_PORT
 
 T = TypeVar("T")
 
-_ADDRESS = re.compile(r"^[A-Za-z0-9_.\-\[\]:]{1,253}$")
+_ADDRESS = re.compile(r"^[A-Za-z0-9_.\-\[\]:]{1,253}\Z")  # \Z: `$` also matches before a final "\n"
 CALL_TIMEOUT_S = 15.0
 
 

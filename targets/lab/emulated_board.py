@@ -30,7 +30,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-_WORKLOAD = re.compile(r"^[a-z0-9]{1,16}$")
+_WORKLOAD = re.compile(r"^[a-z0-9]{1,16}\Z")  # \Z: `$` also matches before a final "\n"
 START_TIMEOUT_S = 60.0
 
 

@@ -29,8 +29,8 @@ from tinybench.targets.lab.coordinator import (
 )
 
 SERIAL_CLASS = "NetworkSerialPort"
-_HOST = re.compile(r"^[A-Za-z0-9_.\-]{1,253}$")
-_PLACE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_HOST = re.compile(r"^[A-Za-z0-9_.\-]{1,253}\Z")  # \Z: `$` also matches before a final "\n"
+_PLACE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}\Z")
 POLL_S = 0.5
 RESOURCE_READY_S = 15.0  # acquire → every exported port has its ser2net port
 
