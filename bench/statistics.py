@@ -179,12 +179,14 @@ def _histogram_sorted(ordered: np.ndarray, bins: int) -> dict | None:
     if not math.isfinite(high) or (high - low) / bins <= max(abs(low), abs(high)) * 2.0 ** -40:
         return None
     edges = np.linspace(low, high, bins + 1, endpoint=True, dtype=np.float64)
-    if np.any(edges[:-1] >= edges[1:]):
+    bounds = edges.tolist()
+    if any(a >= b for a, b in zip(bounds, bounds[1:])):
         return None
-    kept = int(ordered.searchsorted(high, side="right"))
-    starts = ordered[:kept].searchsorted(edges[:-1], side="left")  # values below edge i: 0 for edge 0 = low
-    counts = np.diff(np.append(starts, kept))
-    return {"edges": _display(edges.tolist()), "counts": counts.tolist(), "above": int(ordered.size - kept)}
+    kept = int(ordered.searchsorted(high, side="right"))  # the values ≤ high (the last edge)
+    starts = ordered.searchsorted(edges[:-1], side="left").tolist()  # values below edge i (≤ kept: edge ≤ high)
+    starts.append(kept)
+    counts = [b - a for a, b in zip(starts, starts[1:])]
+    return {"edges": _display(bounds), "counts": counts, "above": int(ordered.size - kept)}
 
 
 def describe(samples: Sequence[float] | np.ndarray, factor: float, bins: int = 40) -> tuple[Summary, dict]:

@@ -62,6 +62,42 @@ def _floats(name: str, column: str, values: list[str], optional: bool) -> np.nda
     return out
 
 
+def _plain_rows(text: str, field_limit: int) -> list[list[str]] | None:
+    """The non-empty rows csv.reader(strict=True) reads from `text`, when `text` holds none of what makes the
+    csv module do more than split lines on "\\n" and cells on "," (a quote, a carriage return, a NUL) and no
+    line reaches the module's field size limit (which it refuses); else None (csv.reader is used)."""
+    if '"' in text or "\r" in text or "\0" in text:
+        return None
+    lines = text.split("\n")
+    if max(map(len, lines)) > field_limit:
+        return None
+    return [line.split(",") for line in lines if line]
+
+
+def _plain_ints(values: list[str], optional: bool) -> np.ndarray | None:
+    """What _ints gives for a column of plain decimal digits (ASCII, at most 18 each, none empty or signed),
+    without a Python loop; None for anything else (_ints then decides, refusals included)."""
+    if optional or not values or max(map(len, values)) > 18 or min(map(len, values)) == 0:
+        return None
+    joined = "".join(values)
+    if not (joined.isascii() and joined.isdigit()):
+        return None
+    return np.array(list(map(int, values)), dtype=np.int64)
+
+
+def _plain_floats(values: list[str]) -> np.ndarray | None:
+    """What _floats gives for a column whose every cell float() reads as a finite number within 40 characters
+    (whitespace included), without a Python loop; None otherwise (_floats then decides: empty cells, refusals).
+    float() strips the whitespace str.strip() strips, so each value is the one _floats would read."""
+    if not values or max(map(len, values)) > 40:
+        return None
+    try:
+        out = np.array(list(map(float, values)), dtype=np.float64)
+    except ValueError:
+        return None
+    return out if np.isfinite(out).all() else None
+
+
 def _bools(name: str, column: str, values: list[str]) -> np.ndarray:
     out = np.empty(len(values), dtype=bool)
     for i, text in enumerate(values):
@@ -100,10 +136,11 @@ def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset
         raise Refusal(f"{name}: more than {max_rows} rows")
     try:
         text = data.decode("utf-8")
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        rows = _plain_rows(text, csv.field_size_limit())
+        if rows is None:
+            rows = [r for r in csv.reader(io.StringIO(text, newline=""), strict=True) if r]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise Refusal(f"{name}: not a readable UTF-8 CSV ({str(exc)[:200]})") from exc
-    rows = [r for r in rows if r]
     if not rows:
         raise Refusal(f"{name}: empty (no header)")
     header, body = rows[0], rows[1:]
@@ -124,9 +161,13 @@ def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset
         nullable = kind.endswith("?")
         base = kind.rstrip("?")
         if base == "int":
-            out[column] = _ints(name, column, values, nullable)
+            out[column] = _plain_ints(values, nullable)
+            if out[column] is None:
+                out[column] = _ints(name, column, values, nullable)
         elif base == "float":
-            out[column] = _floats(name, column, values, nullable)
+            out[column] = _plain_floats(values)
+            if out[column] is None:
+                out[column] = _floats(name, column, values, nullable)
         elif base == "bool":
             out[column] = _bools(name, column, values)
         else:
