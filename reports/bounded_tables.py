@@ -187,8 +187,10 @@ def read_parquet(path: Path, name: str, columns: dict[str, str], max_rows: int =
     if len(data) > MAX_PARQUET_BYTES:
         raise Refusal(f"{name}: larger than {MAX_PARQUET_BYTES} bytes")
     try:
+        # pre_buffer off: the bytes are in memory already; pre-buffering hands each read to pyarrow's I/O thread
+        # pool (~15 µs of CPU and ~35 µs of waiting per file here), the values are the same
         parquet = pq.ParquetFile(pa.BufferReader(data), thrift_string_size_limit=1 << 20,
-                                 thrift_container_size_limit=100_000)
+                                 thrift_container_size_limit=100_000, pre_buffer=False)
         meta = parquet.metadata
         schema = parquet.schema_arrow
     except (pa.ArrowException, OSError, ValueError) as exc:
