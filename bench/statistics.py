@@ -117,7 +117,8 @@ def _summary(x: np.ndarray, ordered: np.ndarray) -> Summary:
     mean = float(total / n)
     std = None
     if n > 1:
-        deviations = np.square(x - total / n)
+        deviations = np.subtract(x, total / n)
+        np.square(deviations, out=deviations)  # in place, as np.var squares them
         std = float(np.sqrt(np.add.reduce(deviations) / (n - 1)))
     return Summary(n=n, mean=mean, std=std, min=float(ordered[0]), p50=_percentile(ordered, 0.5),
                    p90=_percentile(ordered, 0.9), p99=_percentile(ordered, 0.99), max=float(ordered[-1]))

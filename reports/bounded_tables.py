@@ -92,10 +92,12 @@ def _plain_floats(values: list[str]) -> np.ndarray | None:
     if not values or max(map(len, values)) > 40:
         return None
     try:
-        out = np.array(list(map(float, values)), dtype=np.float64)
+        numbers = list(map(float, values))
     except ValueError:
         return None
-    return out if np.isfinite(out).all() else None
+    if not math.isfinite(sum(numbers)):  # a finite sum: every value finite (infinity and NaN carry through a sum)
+        return None  # (or the sum overflowed: the loop decides)
+    return np.array(numbers, dtype=np.float64)
 
 
 def _bools(name: str, column: str, values: list[str]) -> np.ndarray:

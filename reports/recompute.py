@@ -229,10 +229,11 @@ def _performance(job: _Mode) -> None:
         if per_count.tolist() != iterations:
             raise Refusal(f"performance_inferences.parquet: {per_count.tolist()[:8]} inferences per window, "
                           f"the windows declare {iterations[:8]} iterations")
-        summed = np.bincount(window, weights=ns.astype(np.float64), minlength=count) / 1e9
+        as_float = ns.astype(np.float64)
+        summed = np.bincount(window, weights=as_float, minlength=count) / 1e9
         if not all_close(summed, elapsed, rtol=REL, atol=0):
             raise Refusal("performance_inferences.parquet: per-inference times do not add up to the window times")
-        seconds = ns / 1e9
+        seconds = np.divide(as_float, 1e9, out=as_float)  # = ns / 1e9 (numpy makes the integers float64 first too)
         del ns, window
         summary, histogram_ms = describe(seconds, 1e3)  # summarize(seconds).scaled(1e3), histogram(seconds * 1e3)
         stats = {"unit": "ms", **summary_fields(summary), "percentile_method": PERCENTILE_METHOD,
