@@ -168,3 +168,29 @@ def test_all_close_of_lists_is_np_allclose(pair, tolerances):
     rtol, atol = tolerances
     with np.errstate(all="ignore"):
         assert all_close(a, b, rtol, atol) == bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def test_the_folder_hash_is_the_sha256_of_each_entry_as_before(tmp_path):
+    """hash_of (one directory descriptor, one read per small file) against its definition, written out plainly:
+    name, size and bytes of each regular file, by name; any other entry by name only."""
+    import hashlib
+    import os
+
+    from tinybench.reports.result_index import hash_of
+
+    (tmp_path / "b.csv").write_bytes(b"x,y\n1,2\n")
+    (tmp_path / "a.json").write_bytes(b"{}" * 70_000)
+    (tmp_path / "empty").write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "b.csv")
+    os.mkfifo(tmp_path / "pipe")
+    digest = hashlib.sha256()
+    for name in sorted(os.listdir(tmp_path)):
+        path = tmp_path / name
+        digest.update(name.encode() + b"\0")
+        if path.is_symlink() or not path.is_file():
+            digest.update(b"<not a regular file>\0")
+        else:
+            data = path.read_bytes()
+            digest.update(str(len(data)).encode() + b"\0" + data)
+    assert hash_of(tmp_path) == digest.hexdigest()
