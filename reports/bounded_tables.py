@@ -157,8 +157,9 @@ def read_csv(path: Path, name: str, columns: dict[str, str], optional: frozenset
         bad = next(i for i, r in enumerate(body) if len(r) != len(header))
         raise Refusal(f"{name}: row {bad + 1} has {len(body[bad])} cells, the header {len(header)}")
     out = {}
+    cells = [list(values) for values in zip(*body)] if body else [[] for _ in header]  # column by column
     for index, column in enumerate(header):
-        values = [r[index] for r in body]
+        values = cells[index]
         kind = columns[column]
         nullable = kind.endswith("?")
         base = kind.rstrip("?")
