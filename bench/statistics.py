@@ -5,6 +5,14 @@
   x[0..n-1] is x[k] + f·(x[k+1] − x[k]) with k + f = p/100·(n − 1).
 - `std` is the sample standard deviation (divisor n − 1); undefined (None) for n < 2.
 - The median of an even count is the mean of the two middle values.
+
+`summarize` and `histogram` sort the samples once and read min, max, the percentiles (numpy's
+interpolation formula, operation for operation) and the bin counts (binary search against
+np.histogram's own edges) from the sorted values; mean and std are numpy's pairwise sums. The
+figures are numpy's bit for bit (`summarize_numpy` and `histogram_numpy` keep the generic
+definitions, and take over where the fast path could differ: NaN, infinity, samples spanning zero,
+bins too narrow). A changed bit would make every bundle's published figure disagree with its
+recomputation, so tests/bench/test_statistics_fast.py holds both to the original code.
 """
 
 from __future__ import annotations
