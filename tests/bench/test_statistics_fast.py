@@ -132,3 +132,17 @@ def test_many_ties_are_bit_identical(x):
 @given(hnp.arrays(np.float64, st.integers(1, 40), elements=floats))
 def test_any_finite_samples_give_the_same_bits_or_the_same_error(x):
     assert_all_paths_identical(x)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.floats(1e-6, 1e3), st.floats(1e-9, 10.0), st.lists(st.tuples(st.integers(0, 40), st.sampled_from([-1, 0, 1])),
+                                                              min_size=1, max_size=200))
+def test_samples_on_and_beside_the_histogram_edges_are_binned_as_numpy_bins_them(low, width, picks):
+    """Samples exactly on np.histogram's edges (and one unit in the last place either side): the minimum is
+    the first edge and the top edge is the 99th percentile (it holds over 1 % of the samples)."""
+    high = low + width * low
+    edges = np.linspace(low, high, 41)
+    chosen = [np.nextafter(edges[i], np.inf * side) if side else edges[i] for i, side in picks]
+    x = np.array([low, *chosen, *[high] * (len(chosen) // 40 + 2)], dtype=np.float64)
+    x = x[(x >= low) & (x <= high)]
+    assert_all_paths_identical(x)
