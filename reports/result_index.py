@@ -284,12 +284,14 @@ def stamp_many(root: Path, rels: list[str]) -> list[str | None]:
 def hash_of(folder: Path) -> str:
     """SHA-256 over each top-level regular file's name, size and bytes (sorted by name); other entries by name.
 
-    The folder is opened once and its files relative to it (no path walk per file); a file is read in one call
-    when it fits (a short read of a regular file is its end)."""
+    Where the system allows, the folder is opened once and its files relative to it (no path walk per file); a
+    file is read in one call when it fits (a short read of a regular file is its end)."""
     digest = hashlib.sha256()
-    directory = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    relative = os.open in os.supports_dir_fd and os.scandir in os.supports_fd
+    directory = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if relative else None
     try:
-        with os.scandir(directory) as entries:
+        with os.scandir(folder if directory is None else directory) as entries:
             items = sorted((e.name, e.is_file(follow_symlinks=False)) for e in entries)
         for name, regular in items:
             digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
@@ -297,8 +299,8 @@ def hash_of(folder: Path) -> str:
                 digest.update(b"<not a regular file>\0")
                 continue
             try:
-                fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0),
-                             dir_fd=directory)
+                fd = os.open(os.path.join(folder, name), flags) if directory is None else \
+                    os.open(name, flags, dir_fd=directory)
             except OSError as exc:
                 digest.update(f"<unreadable {exc.errno}>\0".encode())
                 continue
@@ -313,7 +315,8 @@ def hash_of(folder: Path) -> str:
             finally:
                 os.close(fd)
     finally:
-        os.close(directory)
+        if directory is not None:
+            os.close(directory)
     return digest.hexdigest()
 
 
