@@ -137,6 +137,8 @@ REFUSED = {  # variant: (change, reason)
         'spinup.csv: row 2 has 8 cells, the header 7'),
     "spinup_open_quote": (("spinup.csv", lambda t: edit_csv(t, 1, 0, '"cold')),
         'spinup.csv: not a readable UTF-8 CSV (unexpected end of data)'),
+    "spinup_cr_in_header": (("spinup.csv", lambda t: t.replace("load_ms,", "load\r_ms,", 1)),  # was a traceback
+                            "spinup.csv: columns ['kind', 'repetition', 'load'] — expected"),
     "windows_plus_sign": (("performance_windows.csv", lambda t: edit_csv(t, 1, 2, lambda c: "+" + c)),
         "performance_windows.csv: row 1: column 'iterations' must be an integer, got '+"),
     "windows_19_digits": (("performance_windows.csv", lambda t: edit_csv(t, 1, 2, "1" * 19)),
