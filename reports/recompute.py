@@ -60,14 +60,14 @@ def same(published: object, recomputed: float | None, rel: float = REL) -> bool:
 
 
 def all_same(published: object, recomputed: list[float], rel: float = REL) -> bool:
-    """`all(same(a, b, rel) for a, b in zip(published, recomputed))`; in numpy, with the same float operations in
-    the same order, when every value is a float (the histogram's 41 edges: ~5 µs, not ~40)."""
+    """`all(same(a, b, rel) for a, b in zip(published, recomputed))`, with same()'s float operations inlined when
+    every value is a float (max(|b|, 1e-12) spelled as max() picks it): the histogram's 41 edges in ~6 µs, where
+    the calls take ~30 and numpy arrays ~18."""
     if isinstance(published, list) and all(type(a) is float for a in published) \
             and all(type(b) is float for b in recomputed):
-        n = min(len(published), len(recomputed))
-        x, y = np.array(published[:n], dtype=np.float64), np.array(recomputed[:n], dtype=np.float64)
-        with np.errstate(invalid="ignore", over="ignore"):
-            return bool(np.all(np.isfinite(x) & (np.abs(x - y) <= rel * np.maximum(np.abs(y), 1e-12) + 1e-12)))
+        isfinite = math.isfinite
+        return all(isfinite(a) and abs(a - b) <= rel * (1e-12 if 1e-12 > abs(b) else abs(b)) + 1e-12
+                   for a, b in zip(published, recomputed))
     return all(same(a, b, rel) for a, b in zip(published, recomputed))
 
 

@@ -197,3 +197,15 @@ def test_the_folder_hash_is_the_sha256_of_each_entry_as_before(tmp_path, monkeyp
     if not relative:  # a system without descriptor-relative opening (Windows): paths joined
         monkeypatch.setattr(os, "supports_dir_fd", set())
     assert hash_of(tmp_path) == digest.hexdigest()
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.floats(width=64), st.floats(width=64)), max_size=45), st.sampled_from([1e-5, 1e-6, 0.0]))
+@example([(0.1, 0.1 + 1e-13), (1e-13, 0.0)], 1e-5)
+@example([(1.0, math.nan)], 1e-5)
+@example([(1.7e308, -1.7e308)], 1e-5)
+def test_all_same_of_floats_is_same_for_each_pair(pairs, rel):
+    from tinybench.reports.recompute import all_same, same
+
+    published, recomputed = [p for p, _ in pairs], [q for _, q in pairs]
+    assert all_same(published, recomputed, rel) == all(same(p, q, rel) for p, q in pairs)
