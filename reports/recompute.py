@@ -111,6 +111,11 @@ def median_of(values: np.ndarray) -> float:
         items = sorted(x if type(x) is list else x.tolist())
         if not items or any(v != v for v in items):  # (NaN is the value unequal to itself)
             return float(np.median(values))
+    return _middle(items)
+
+
+def _middle(items: list[float] | np.ndarray) -> float:
+    """The median of sorted, NaN-free, non-empty `items` as np.median computes it (see median_of)."""
     half = len(items) // 2
     return float(0.0 + items[half]) if len(items) % 2 else float((0.0 + items[half - 1] + items[half]) / 2)
 
@@ -307,7 +312,7 @@ def _spinup(job: _Mode) -> None:
     if not set(kinds) <= {"cold", "warm"}:
         raise Refusal("spinup.csv: kind must be cold or warm")
     parts = [c for c in phases if c != "runtime_import_ms"]
-    block, metrics, medians, counts = job.block, job.block["metrics"], {}, {}
+    block, metrics, medians, counts, isnan = job.block, job.block["metrics"], {}, {}, math.isnan
     # a handful of repetitions: in Python floats (the same IEEE additions, in the same order, as float64 arrays)
     table = {c: rows[c].tolist() for c in (*phases, "total_ms")}
     for kind in ("cold", "warm"):
@@ -319,20 +324,21 @@ def _spinup(job: _Mode) -> None:
             continue
         counts[kind] = len(chosen)
         picked = {c: [values[i] for i in chosen] for c, values in table.items()}  # this kind's repetitions
-        missing = {c: any(v != v for v in values) for c, values in picked.items()}  # NaN: an empty cell
+        missing = {c: any(map(isnan, values)) for c, values in picked.items()}  # NaN: an empty cell
         total = [0.0] * counts[kind]
         for column in parts:
             values = picked[column]
             if missing[column]:
-                if not all(v != v for v in values):
+                if not all(map(isnan, values)):
                     raise Refusal(f"spinup.csv: {column} is missing in some {kind} repetitions")
                 continue
-            if any(v < 0 for v in values):
+            if min(values) < 0:  # (no NaN here)
                 raise Refusal(f"spinup.csv: negative {column}")
             total = [t + v for t, v in zip(total, values)]
         if not all_close(picked["total_ms"], total, rtol=1e-9, atol=1e-9):
             raise Refusal(f"spinup.csv: a {kind} total is not the sum of its phases")
-        medians[kind] = {c[:-3]: median_of(picked[c]) for c in (*phases, "total_ms") if not missing[c]}
+        # median_of each column without NaN: its values are floats already
+        medians[kind] = {c[:-3]: _middle(sorted(picked[c])) for c in (*phases, "total_ms") if not missing[c]}
         job.metric(f"spinup_{kind}_median", medians[kind]["total"], "ms")  # total_ms has no empty cells
     published = block.get("phases_median_ms")
     if published is not None:
