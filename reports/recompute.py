@@ -33,7 +33,7 @@ import numpy as np
 
 from tinybench.reports.bounded_tables import read_csv, read_csv_bytes, read_parquet
 from tinybench.reports.safe_json import Refusal
-from tinybench.statistics import PERCENTILE_METHOD, Summary, histogram, summarize
+from tinybench.statistics import PERCENTILE_METHOD, Summary, describe
 
 REL = 1e-6  # a published figure may differ from the recomputed one by this relative amount (float rounding)
 MIN_WINDOWS, MIN_WINDOW_S, MIN_REPETITIONS = 5, 10.0, 5
@@ -60,14 +60,14 @@ def same(published: object, recomputed: float | None, rel: float = REL) -> bool:
 
 
 def all_same(published: object, recomputed: list[float], rel: float = REL) -> bool:
-    """`all(same(a, b, rel) for a, b in zip(published, recomputed))`; in numpy, with the same float operations in
-    the same order, when every value is a float (the histogram's 41 edges: ~5 µs, not ~40)."""
+    """`all(same(a, b, rel) for a, b in zip(published, recomputed))`, with same()'s float operations inlined when
+    every value is a float (max(|b|, 1e-12) spelled as max() picks it): the histogram's 41 edges in ~6 µs, where
+    the calls take ~30 and numpy arrays ~18."""
     if isinstance(published, list) and all(type(a) is float for a in published) \
             and all(type(b) is float for b in recomputed):
-        n = min(len(published), len(recomputed))
-        x, y = np.array(published[:n], dtype=np.float64), np.array(recomputed[:n], dtype=np.float64)
-        with np.errstate(invalid="ignore", over="ignore"):
-            return bool(np.all(np.isfinite(x) & (np.abs(x - y) <= rel * np.maximum(np.abs(y), 1e-12) + 1e-12)))
+        isfinite = math.isfinite
+        return all(isfinite(a) and abs(a - b) <= rel * (1e-12 if 1e-12 > abs(b) else abs(b)) + 1e-12
+                   for a, b in zip(published, recomputed))
     return all(same(a, b, rel) for a, b in zip(published, recomputed))
 
 
@@ -99,15 +99,23 @@ def median_of(values: np.ndarray) -> float:
     sign of a zero irrelevant) — without np.median's generic-axis machinery: ~1 µs on a bundle's handful of
     windows or repetitions (Python floats: the same IEEE operations), where np.median takes ~30 µs.
     NaN or no values: np.median itself."""
-    x = np.asarray(values, dtype=np.float64).ravel()
-    if x.size > SMALL:
+    if type(values) is list and len(values) <= SMALL and all(type(v) is float for v in values):
+        x = values  # Python floats are float64 values already
+    else:
+        x = np.asarray(values, dtype=np.float64).ravel()
+    if len(x) > SMALL:
         items = np.sort(x)  # NaN sorts last
         if np.isnan(items[-1]):
             return float(np.median(values))
     else:
-        items = sorted(x.tolist())
+        items = sorted(x if type(x) is list else x.tolist())
         if not items or any(v != v for v in items):  # (NaN is the value unequal to itself)
             return float(np.median(values))
+    return _middle(items)
+
+
+def _middle(items: list[float] | np.ndarray) -> float:
+    """The median of sorted, NaN-free, non-empty `items` as np.median computes it (see median_of)."""
     half = len(items) // 2
     return float(0.0 + items[half]) if len(items) % 2 else float((0.0 + items[half - 1] + items[half]) / 2)
 
@@ -117,15 +125,22 @@ def all_close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
     |a − b| ≤ atol + rtol·|b| where b is finite, or a == b — without its argument handling (~3x faster); on a
     handful of float64 values in Python floats (the same IEEE operations, integers made float64 first as numpy
     does)."""
+    if type(a) is list and type(b) is list and len(a) == len(b) <= SMALL \
+            and all(type(v) is float for v in a) and all(type(v) is float for v in b):
+        return _close_floats(a, b, rtol, atol)
     x = np.asarray(a)
     y = np.asarray(b, dtype=np.result_type(b, 1.0))
     if x.shape == y.shape and x.ndim == 1 and x.size <= SMALL and y.dtype == np.float64 and x.dtype.kind in "iuf" \
             and np.result_type(x, y) == np.float64:
-        isfinite = math.isfinite
-        return all(abs(p - q) <= atol + rtol * abs(q) and isfinite(q) or p == q
-                   for p, q in zip(x.astype(np.float64).tolist(), y.tolist()))
+        return _close_floats(x.astype(np.float64).tolist(), y.tolist(), rtol, atol)
     with np.errstate(invalid="ignore"):
         return bool(np.all((np.abs(x - y) <= atol + rtol * np.abs(y)) & np.isfinite(y) | (x == y)))
+
+
+def _close_floats(a: list[float], b: list[float], rtol: float, atol: float) -> bool:
+    """all_close of two equally long lists of Python floats."""
+    isfinite = math.isfinite
+    return all(abs(p - q) <= atol + rtol * abs(q) and isfinite(q) or p == q for p, q in zip(a, b))
 
 
 def summary_fields(summary: Summary) -> dict:
@@ -203,7 +218,8 @@ def _performance(job: _Mode) -> None:
                      "elapsed_s": "float", "throughput_inf_s": "float", "attempts": "int"},
                     optional=frozenset({"sample_id", "warmup", "throughput_inf_s", "attempts"}))
     count = len(rows["window"])
-    if list(rows["window"]) != list(range(count)) or (rows["iterations"] < 1).any() or (rows["elapsed_s"] <= 0).any():
+    iterations = rows["iterations"].tolist()  # a handful of windows: Python lists
+    if rows["window"].tolist() != list(range(count)) or min(iterations) < 1 or rows["elapsed_s"].min() <= 0:
         raise Refusal("performance_windows.csv: windows must be numbered 0, 1, … with ≥ 1 iteration and a "
                       "positive time each")
     elapsed = rows["elapsed_s"].astype(np.float64)
@@ -211,21 +227,22 @@ def _performance(job: _Mode) -> None:
         samples = read_parquet(job.folder / "performance_inferences.parquet", "performance_inferences.parquet",
                                {"window": "int", "latency_ns": "int"})
         window, ns = samples["window"], samples["latency_ns"]
-        if (ns <= 0).any() or (window < 0).any() or (window >= count).any():
+        if ns.min() <= 0 or window.min() < 0 or window.max() >= count:  # (integers: no NaN)
             raise Refusal("performance_inferences.parquet: latencies must be positive and windows those of "
                           "performance_windows.csv")
         per_count = np.bincount(window, minlength=count)
-        if not np.array_equal(per_count, rows["iterations"]):
+        if per_count.tolist() != iterations:
             raise Refusal(f"performance_inferences.parquet: {per_count.tolist()[:8]} inferences per window, "
-                          f"the windows declare {rows['iterations'].tolist()[:8]} iterations")
-        summed = np.bincount(window, weights=ns.astype(np.float64), minlength=count) / 1e9
+                          f"the windows declare {iterations[:8]} iterations")
+        as_float = ns.astype(np.float64)
+        summed = np.bincount(window, weights=as_float, minlength=count) / 1e9
         if not all_close(summed, elapsed, rtol=REL, atol=0):
             raise Refusal("performance_inferences.parquet: per-inference times do not add up to the window times")
-        seconds = ns / 1e9
+        seconds = np.divide(as_float, 1e9, out=as_float)  # = ns / 1e9 (numpy makes the integers float64 first too)
         del ns, window
-        summary = summarize(seconds).scaled(1e3)
+        summary, histogram_ms = describe(seconds, 1e3)  # summarize(seconds).scaled(1e3), histogram(seconds * 1e3)
         stats = {"unit": "ms", **summary_fields(summary), "percentile_method": PERCENTILE_METHOD,
-                 "histogram_ms": histogram(seconds * 1e3)}
+                 "histogram_ms": histogram_ms}
         published = block.get("per_inference_latency")
         if published is not None:
             for key in ("n", "mean", "std", "min", "p50", "p90", "p99", "max"):
@@ -243,10 +260,13 @@ def _performance(job: _Mode) -> None:
     throughput = rows["iterations"] / elapsed
     if "throughput_inf_s" in rows and not all_close(rows["throughput_inf_s"], throughput, rtol=REL, atol=0):
         job.problem("performance_windows.csv", "a window's throughput is not its iterations ÷ its time")
-    windows = [{"window": i, "sample_id": str(rows["sample_id"][i]) if "sample_id" in rows else "",
-                "iterations": int(rows["iterations"][i]), "warmup": int(rows["warmup"][i]) if "warmup" in rows else 0,
-                "elapsed_s": float(elapsed[i]), "throughput_inf_s": float(throughput[i]),
-                "attempts": int(rows["attempts"][i]) if "attempts" in rows else 1} for i in range(count)]
+    sample_ids = [str(v) for v in rows["sample_id"].tolist()] if "sample_id" in rows else [""] * count
+    warmups = rows["warmup"].tolist() if "warmup" in rows else [0] * count
+    attempts = rows["attempts"].tolist() if "attempts" in rows else [1] * count
+    windows = [{"window": i, "sample_id": sample_id, "iterations": n, "warmup": warmup, "elapsed_s": seconds,
+                "throughput_inf_s": rate, "attempts": tries}
+               for i, (sample_id, n, warmup, seconds, rate, tries)
+               in enumerate(zip(sample_ids, iterations, warmups, elapsed.tolist(), throughput.tolist(), attempts))]
     _same_windows(job, block.get("windows"), windows, ("iterations", "elapsed_s", "sample_id"))
     block["windows"] = windows
     median = median_of(throughput)
@@ -281,38 +301,44 @@ def _same_windows(job: _Mode, published: list | None, recomputed: list[dict], ke
 def _spinup(job: _Mode) -> None:
     path = job.need("spinup.csv")
     data = read_csv_bytes(path, "spinup.csv")  # read once: its header names the phases, then its rows
-    header = next(csv.reader(io.StringIO(data[:4097].decode("utf-8", "replace"))), [])
+    try:
+        header = next(csv.reader(io.StringIO(data[:4097].decode("utf-8", "replace"))), [])
+    except csv.Error:  # e.g. a carriage return inside the header (was a traceback): read_csv names the problem
+        header = []
     phases = [c for c in header if c.endswith("_ms") and c not in ("total_ms",)]
     columns = {"kind": "text", "repetition": "int", "total_ms": "float", **{c: "float?" for c in phases}}
     rows = read_csv(path, "spinup.csv", columns, data=data)
-    kinds = rows["kind"]
+    kinds = rows["kind"].tolist()
     if not set(kinds) <= {"cold", "warm"}:
         raise Refusal("spinup.csv: kind must be cold or warm")
     parts = [c for c in phases if c != "runtime_import_ms"]
-    block, metrics, medians, counts = job.block, job.block["metrics"], {}, {}
+    block, metrics, medians, counts, isnan = job.block, job.block["metrics"], {}, {}, math.isnan
+    # a handful of repetitions: in Python floats (the same IEEE additions, in the same order, as float64 arrays)
+    table = {c: rows[c].tolist() for c in (*phases, "total_ms")}
     for kind in ("cold", "warm"):
-        mask = kinds == kind
-        if not mask.any():
+        chosen = [i for i, k in enumerate(kinds) if k == kind]
+        if not chosen:
             if f"spinup_{kind}_median" in metrics:
                 job.problem("result.json", f"{kind} spin-up published without {kind} repetitions in spinup.csv")
                 metrics.pop(f"spinup_{kind}_median")
             continue
-        counts[kind] = int(mask.sum())
-        picked = {c: rows[c][mask] for c in (*phases, "total_ms")}  # this kind's repetitions, column by column
-        missing = {c: bool(np.isnan(values).any()) for c, values in picked.items()}
-        total = np.zeros(counts[kind])
+        counts[kind] = len(chosen)
+        picked = {c: [values[i] for i in chosen] for c, values in table.items()}  # this kind's repetitions
+        missing = {c: any(map(isnan, values)) for c, values in picked.items()}  # NaN: an empty cell
+        total = [0.0] * counts[kind]
         for column in parts:
             values = picked[column]
             if missing[column]:
-                if not np.isnan(values).all():
+                if not all(map(isnan, values)):
                     raise Refusal(f"spinup.csv: {column} is missing in some {kind} repetitions")
                 continue
-            if (values < 0).any():
+            if min(values) < 0:  # (no NaN here)
                 raise Refusal(f"spinup.csv: negative {column}")
-            total += values
+            total = [t + v for t, v in zip(total, values)]
         if not all_close(picked["total_ms"], total, rtol=1e-9, atol=1e-9):
             raise Refusal(f"spinup.csv: a {kind} total is not the sum of its phases")
-        medians[kind] = {c[:-3]: median_of(picked[c]) for c in (*phases, "total_ms") if not missing[c]}
+        # median_of each column without NaN: its values are floats already
+        medians[kind] = {c[:-3]: _middle(sorted(picked[c])) for c in (*phases, "total_ms") if not missing[c]}
         job.metric(f"spinup_{kind}_median", medians[kind]["total"], "ms")  # total_ms has no empty cells
     published = block.get("phases_median_ms")
     if published is not None:

@@ -282,28 +282,41 @@ def stamp_many(root: Path, rels: list[str]) -> list[str | None]:
 
 
 def hash_of(folder: Path) -> str:
-    """SHA-256 over each top-level regular file's name, size and bytes (sorted by name); other entries by name."""
+    """SHA-256 over each top-level regular file's name, size and bytes (sorted by name); other entries by name.
+
+    Where the system allows, the folder is opened once and its files relative to it (no path walk per file); a
+    file is read in one call when it fits (a short read of a regular file is its end)."""
     digest = hashlib.sha256()
-    with os.scandir(folder) as entries:
-        items = sorted((e.name, e.is_file(follow_symlinks=False)) for e in entries)
-    for name, regular in items:
-        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
-        if not regular:
-            digest.update(b"<not a regular file>\0")
-            continue
-        try:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError as exc:
-            digest.update(f"<unreadable {exc.errno}>\0".encode())
-            continue
-        try:
-            size = os.fstat(fd).st_size
-            digest.update(str(size).encode() + b"\0")
-            step = min(HASH_CHUNK, size + 1)  # a small file in one read (and one to see its end), no 1 MiB buffers
-            while chunk := os.read(fd, step):
-                digest.update(chunk)
-        finally:
-            os.close(fd)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    relative = os.open in os.supports_dir_fd and os.scandir in os.supports_fd
+    directory = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if relative else None
+    try:
+        with os.scandir(folder if directory is None else directory) as entries:
+            items = sorted((e.name, e.is_file(follow_symlinks=False)) for e in entries)
+        for name, regular in items:
+            digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+            if not regular:
+                digest.update(b"<not a regular file>\0")
+                continue
+            try:
+                fd = os.open(os.path.join(folder, name), flags) if directory is None else \
+                    os.open(name, flags, dir_fd=directory)
+            except OSError as exc:
+                digest.update(f"<unreadable {exc.errno}>\0".encode())
+                continue
+            try:
+                size = os.fstat(fd).st_size
+                digest.update(str(size).encode() + b"\0")
+                step = min(HASH_CHUNK, size + 1)  # a small file in one read, no 1 MiB buffers
+                while chunk := os.read(fd, step):
+                    digest.update(chunk)
+                    if len(chunk) < step:
+                        break
+            finally:
+                os.close(fd)
+    finally:
+        if directory is not None:
+            os.close(directory)
     return digest.hexdigest()
 
 
