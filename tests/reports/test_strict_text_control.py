@@ -133,3 +133,31 @@ def test_a_device_name_with_control_characters_is_written_visibly_and_the_run_is
     assert proc.returncode == 0 and "rejected" not in proc.stderr and "1 results" in proc.stdout, proc.stderr
     page = next((tmp_path / "site" / "runs").glob("*.html")).read_text()
     assert "Evil\\x1b[2J\\x07" in page and "\x1b" not in page
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b[2J", "\x07"])
+def test_a_control_character_in_a_csv_text_column_is_refused(seed, tmp_path, control):
+    """A window's `sample_id` in performance_windows.csv is shown on the run page when result.json leaves out its
+    copy of the windows (the schema allows that): a control character there is refused like one in JSON."""
+    results = tmp_path / "results"
+    copy_bundle(seed, results, 0)
+    odd = copy_bundle(seed, results, 1)
+    result = json.loads((odd / "result.json").read_text())
+    result["modes"]["performance"].pop("windows")
+    (odd / "result.json").write_text(json.dumps(result))
+    csv_path = odd / "performance_windows.csv"
+    lines = csv_path.read_text().splitlines()
+    column = lines[0].split(",").index("sample_id")
+    cells = lines[2].split(",")
+    cells[column] = f"sample{control}x"
+    lines[2] = ",".join(cells)
+    csv_path.write_text("\n".join(lines) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "tinybench", "report", "build", "--results", str(results),
+                           "--out", str(tmp_path / "site")], capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    rejected = [line for line in proc.stderr.splitlines() if line.startswith("rejected:")]
+    assert len(rejected) == 1 and odd.name in rejected[0], proc.stderr
+    assert "performance_windows.csv: row 2: column 'sample_id': control character" in rejected[0], rejected[0]
+    pages = "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
+    assert control not in pages and "\ufffd" not in pages
