@@ -72,11 +72,17 @@ def page_path(root: Path, folder: str, name: str) -> Path:
     """`root/folder/name.html` for a validated id, refusing anything that could leave `root`. A name cannot
     hold a separator or start with a dot, so only `root/folder` could lead elsewhere (a symbolic link): that is
     resolved once per folder (a build writes 100,000 run pages into one)."""
+    return Path(page_file(root, folder, name))
+
+
+def page_file(root: Path | str, folder: str, name: str) -> str:
+    """page_path as text (joined as text: no path objects for 100,000 run pages)."""
     if not PAGE_NAME.match(name):
         raise ValueError(f"unsafe page name {name[:80]!r}")
-    if not _inside(str(root), folder):
+    root = str(root)
+    if not _inside(root, folder):
         raise ValueError(f"page {name[:80]!r} would leave the site folder")
-    return root / folder / f"{name}.html"
+    return os.path.join(root, folder, f"{name}.html")
 
 
 @lru_cache(maxsize=64)
@@ -91,7 +97,7 @@ def forget_folders() -> None:
     _inside.cache_clear()
 
 
-def write_page(path: Path, text: str, only_if_changed: bool = False) -> bool:
+def write_page(path: Path | str, text: str, only_if_changed: bool = False) -> bool:
     """Write a page atomically (a hidden temporary file, then os.replace): a reader sees the old page or the new
     one, never half of one. No fsync: the site is rebuilt from the bundles if a crash loses it. Returns whether
     the file was written (`only_if_changed` leaves an identical page alone). Something in the way (a file where
@@ -104,12 +110,12 @@ def write_page(path: Path, text: str, only_if_changed: bool = False) -> bool:
                                   "--out folder") from None
 
 
-def _write_page(path: Path, data: bytes, only_if_changed: bool) -> bool:
+def _write_page(path: Path | str, data: bytes, only_if_changed: bool) -> bool:
     if only_if_changed:
         try:
             info = os.lstat(path)  # a link (to a file outside the site, same bytes today) is replaced all the same
             if stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and info.st_size == len(data) \
-                    and path.read_bytes() == data:
+                    and _read(path) == data:
                 return False
         except FileNotFoundError:
             pass
@@ -133,6 +139,11 @@ def _write_page(path: Path, data: bytes, only_if_changed: bool) -> bool:
             os.unlink(tmp)
         raise
     return True
+
+
+def _read(path: Path | str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def render_run(result: dict, standalone: bool = False, context: dict | None = None) -> str:
@@ -174,7 +185,7 @@ def _result_of(ref: RunRef, payloads: dict[tuple[str, str], bytes]) -> dict:
     if blob is None:
         raise KeyError(f"{rel} is no longer in the results index")
     result = cache_json.loads(zlib.decompress(blob))
-    result["_bundle"] = str(Path(root) / rel) if rel != "." else root
+    result["_bundle"] = os.path.join(root, rel) if rel != "." else root  # (an index's paths are plain: no '.', '..')
     return result
 
 
@@ -192,7 +203,7 @@ def _render_runs(bounds: tuple[int, int]) -> tuple[dict[str, str], int]:
             for ref in batch:
                 try:
                     html = template.render(context, v=run_view(_result_of(ref, payloads)))
-                    written += write_page(page_path(root, "runs", ref[0]), html, only_if_changed=True)
+                    written += write_page(page_file(root, "runs", ref[0]), html, only_if_changed=True)
                 except RENDER_ERRORS as exc:
                     failed[ref[0]] = f"{type(exc).__name__}: {str(exc)[:200]}"
     finally:
