@@ -185,6 +185,7 @@ class Listing:
     known: set[tuple[str, int]] = field(default_factory=set)  # (path, inode) as in the index (not stat-ed)
     fresh: dict[str, tuple[Path, int, str]] = field(default_factory=dict)  # path → (folder, inode, stamp)
     nested: bool = False  # some bundle is not directly in the results folder
+    not_text: list[str] = field(default_factory=list)  # folders skipped: their name is not UTF-8 (as "r\\xff")
 
 
 def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
@@ -214,6 +215,10 @@ def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
                     not entry.is_dir(follow_symlinks=False):
                 continue
             rel = prefix + entry.name
+            if not _is_text(entry.name):  # SQLite, the site and Parquet take text only: named, not listed
+                out.not_text.append(os.fsencode(rel).decode("utf-8", "backslashreplace"))
+                out.nested = True  # (listed again each time: the note is not lost)
+                continue
             if (rel, entry.inode()) in known:
                 out.known.add((rel, entry.inode()))
                 out.nested = True  # (top-level known folders were matched above)
@@ -229,6 +234,15 @@ def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
             except OSError:
                 continue  # vanished while walking: it is gone
     return out
+
+
+def _is_text(name: str) -> bool:
+    """Whether a file name is UTF-8 (os.scandir gives the bytes of one that is not as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _stamp(entries: list[os.DirEntry]) -> str:
@@ -502,6 +516,8 @@ class ResultIndex:
             listing = list_bundles(self.root, known)
             report.bundles = len(listing.known) + len(listing.fresh)
             removed = sorted({p for p, _ in known - listing.known} - listing.fresh.keys())
+            report.notes += [f"{self.root / name}: skipped: its name is not UTF-8 text (rename the folder)"
+                             for name in listing.not_text]
         (count,) = self.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
                                      "coalesce((SELECT max(stamped) FROM removed), 0)) + 1").fetchone()
         stamps = dict(listing.fresh) if listing else {}
@@ -565,7 +581,7 @@ class ResultIndex:
                 self.conn.execute("ANALYZE main")
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('analyzed', ?)", (str(count),))
         report.checked, report.removed = done, len(removed)
-        report.notes = list(self.notes)
+        report.notes = list(self.notes) + report.notes
         return report
 
     def _meta(self, key: str) -> str | None:
