@@ -542,7 +542,6 @@ class ResultIndex:
             if stamp is not None:
                 stamps[rel] = (None, ino, stamp)  # its folder made below, for the few that changed
         nested = listing is not None and listing.nested
-        self._remember_root(None if nested or root_stamp is None else root_stamp)
         stored = {}
         for chunk in chunks(list(stamps), 500):
             marks = ",".join("?" * len(chunk))
@@ -580,6 +579,9 @@ class ResultIndex:
                 self.conn.execute("PRAGMA analysis_limit=1000")
                 self.conn.execute("ANALYZE main")
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('analyzed', ?)", (str(count),))
+        # the folder's stamp is remembered once every bundle listed is stored: a sync interrupted before (Ctrl-C) left
+        # it remembered, and the next sync, finding the folder as listed, never listed the bundles not yet checked
+        self._remember_root(None if nested or root_stamp is None else root_stamp)
         report.checked, report.removed = done, len(removed)
         report.notes = list(self.notes) + report.notes
         return report
