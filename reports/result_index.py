@@ -290,8 +290,17 @@ def stamp_many(root: Path, rels: list[str]) -> list[str | None]:
     if workers < 2 or len(rels) < 5000 or "fork" not in multiprocessing.get_all_start_methods():
         return _stamp_range((str(root), rels))
     step = -(-len(rels) // (workers * 4))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_stamp_range, [(str(root), rels[i:i + step]) for i in range(0, len(rels), step)])
+    from tinybench.reports.worker_pool import BrokenProcessPool, end_now, fork_pool, lost_worker
+
+    pool = fork_pool(workers)
+    try:
+        parts = list(pool.map(_stamp_range, [(str(root), rels[i:i + step]) for i in range(0, len(rels), step)]))
+    except BaseException as exc:
+        end_now(pool)
+        if isinstance(exc, BrokenProcessPool):
+            raise lost_worker("listing bundles", "nothing was changed") from exc
+        raise
+    pool.shutdown(wait=True)
     return [stamp for part in parts for stamp in part]
 
 
@@ -397,15 +406,25 @@ def check_all(root: Path, items: list[tuple[Path, int, str]], batch: int = 1000)
     try:
         step = max(16, min(batch, -(-len(items) // (workers * 8))))
         bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        from tinybench.reports.worker_pool import BrokenProcessPool, end_now, fork_pool, lost_worker
+
+        pool = fork_pool(workers)  # (a killed worker raises, not waits forever: see worker_pool)
+        try:
             pending: list[Record] = []
-            for part in pool.imap(_check_range, bounds):
+            for part in pool.map(_check_range, bounds):
                 pending += part
                 if len(pending) >= batch:
                     yield pending
                     pending = []
             if pending:
                 yield pending
+        except BrokenProcessPool as exc:
+            end_now(pool)
+            raise lost_worker("checking bundles", "the bundles checked before it are kept") from exc
+        except BaseException:  # also the caller stopping early (Ctrl-C between two batches): the workers end now
+            end_now(pool)
+            raise
+        pool.shutdown(wait=True)
     finally:
         _PENDING = None
 

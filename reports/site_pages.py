@@ -227,41 +227,30 @@ def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[
             _FORKED = None
         return lambda cancel=False: done
     # parts of at most 500 pages, one at a time per worker: the workers end within a part of each other (the
-    # default chunking gave each worker an eighth of the pages at once: one worker idled for seconds at the end).
-    # An executor, not a Pool: a worker that dies (the out-of-memory killer, kill -9) breaks it and every part
-    # waited for raises, where a Pool replaced the worker and waited for its pages forever.
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    # default chunking gave each worker an eighth of the pages at once: one worker idled for seconds at the end)
+    from tinybench.reports.worker_pool import BrokenProcessPool, end_now, fork_pool, lost_worker
 
     step = max(50, min(500, -(-len(refs) // (workers * 8))))
-    try:  # (with fork, every worker is forked here, at the first submit, while _FORKED holds this build's pages)
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_memory)
+    try:  # (every worker is forked at the first submit, while _FORKED holds this build's pages)
+        pool = fork_pool(workers, initializer=_worker_memory)
         pending = [pool.submit(_render_runs, (i, min(i + step, len(refs)))) for i in range(0, len(refs), step)]
     except BaseException:
         _FORKED = None
         raise
 
-    def stop() -> None:
-        """Cancel the parts not started and end the workers now (not after the part each is making)."""
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-
     def wait(cancel: bool = False) -> tuple[dict[str, str], int]:
         global _FORKED
         try:
             if cancel:
-                stop()
+                end_now(pool)
                 return {}, 0
             try:
                 parts = [part.result() for part in pending]
             except BrokenProcessPool as exc:
-                stop()
-                raise TinybenchError("a run page worker process ended without finishing its pages (killed? out of "
-                                     "memory?): the site is left as it was",
-                                     hint="run the build again; with little memory, free some first") from exc
+                end_now(pool)
+                raise lost_worker("making run pages", "the site is left as it was") from exc
             except BaseException:  # a worker's error (or an interrupt): the others stop too
-                stop()
+                end_now(pool)
                 raise
             failed = {k: v for part, _ in parts for k, v in part.items()}
             return failed, sum(written for _, written in parts)

@@ -24,6 +24,33 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def _kill_a_worker(tmp_path: Path, *args: str) -> tuple[int, str]:
+    """Run `tinybench *args`, SIGKILL its first worker process as soon as there is one; its exit code and output."""
+    log = open(tmp_path / "command.log", "w+")  # noqa: SIM115 - not a pipe: a stray worker would hold it open
+    command = subprocess.Popen([sys.executable, "-m", "tinybench", *args], stdout=log, stderr=subprocess.STDOUT,
+                               text=True)
+    killed, started = None, time.monotonic()
+    try:
+        while killed is None and command.poll() is None and time.monotonic() - started < 120:
+            if workers := _children(command.pid):
+                os.kill(workers[0], signal.SIGKILL)
+                killed = workers[0]
+            time.sleep(0.005)
+        assert killed is not None, "the command ended before a worker could be seen"
+        command.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        for pid in _children(command.pid):
+            os.kill(pid, signal.SIGKILL)
+        command.kill()
+        command.wait()
+        pytest.fail(f"tinybench {args[0]} {args[1]} still waited 60 s after one of its workers was killed")
+    finally:
+        log.seek(0)
+        output = log.read()
+        log.close()
+    return command.returncode, output
+
+
 @pytest.mark.slow
 @pytest.mark.skipif((os.cpu_count() or 1) < 2 or not Path("/proc/self/task").is_dir(),
                     reason="run pages are made in worker processes only with 2 cores or more; /proc lists them")
@@ -33,28 +60,22 @@ def test_a_killed_page_worker_ends_the_build_with_an_error(tmp_path):
     for number in range(RUNS):
         copy_bundle(seed, results, number)
     assert tb("report", "export", "--results", str(results), "--to", str(tmp_path / "t.csv")).returncode == 0
-    log = open(tmp_path / "build.log", "w+")  # noqa: SIM115 - not a pipe: a stray worker would hold it open
-    build = subprocess.Popen([sys.executable, "-m", "tinybench", "report", "build", "--results", str(results),
-                              "--out", str(site)], stdout=log, stderr=subprocess.STDOUT, text=True)
-    killed, started = None, time.monotonic()
-    try:
-        while killed is None and build.poll() is None and time.monotonic() - started < 120:
-            if workers := _children(build.pid):  # (the index is up to date: only the run page workers fork)
-                os.kill(workers[0], signal.SIGKILL)
-                killed = workers[0]
-            time.sleep(0.005)
-        assert killed is not None, "the build made its run pages before a worker could be seen"
-        build.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        for pid in _children(build.pid):
-            os.kill(pid, signal.SIGKILL)
-        build.kill()
-        build.wait()
-        pytest.fail("the build still waited 60 s after one of its page workers was killed")
-    finally:
-        log.seek(0)
-        err = log.read()
-        log.close()
-    assert build.returncode != 0 and "Traceback" not in err, err[-2000:]
+    code, err = _kill_a_worker(tmp_path, "report", "build", "--results", str(results), "--out", str(site))
+    assert code != 0 and "Traceback" not in err, err[-2000:]
     assert "worker" in err and "ended" in err, err[-2000:]
     assert tb("report", "build", "--results", str(results), "--out", str(site)).returncode == 0  # then it builds
+
+
+@pytest.mark.slow
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or not Path("/proc/self/task").is_dir(),
+                    reason="bundles are checked in worker processes only with 2 cores or more; /proc lists them")
+def test_a_killed_check_worker_ends_the_export_with_an_error_and_the_next_export_has_every_bundle(tmp_path):
+    """The same with the index's check workers (a first `report export` of many bundles): it waited forever too."""
+    seed = real_bundle(tmp_path / "seed")
+    results = tmp_path / "results"
+    for number in range(RUNS):
+        copy_bundle(seed, results, number)
+    code, err = _kill_a_worker(tmp_path, "report", "export", "--results", str(results), "--to", str(tmp_path / "t.csv"))
+    assert code != 0 and "Traceback" not in err and "worker" in err and "ended" in err, err[-2000:]
+    done = tb("report", "export", "--results", str(results), "--to", str(tmp_path / "t.csv"))
+    assert done.returncode == 0 and f"from {RUNS} bundles" in done.stdout, (done.stdout, done.stderr[-1000:])
