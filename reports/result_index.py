@@ -434,6 +434,12 @@ class ResultIndex:
 
     def __init__(self, root: Path, path: Path | None = None) -> None:
         self.root = Path(root)
+        if not _is_text(str(self.root)):  # its path is in every row (the bundle column): SQLite takes text only
+            from tinybench.errors import TinybenchError
+
+            shown = os.fsencode(self.root).decode("utf-8", "backslashreplace")
+            raise TinybenchError(f"{shown}: the results folder's path is not UTF-8 text",
+                                 hint="rename the folder (or the folder it is in)")
         self.notes: list[str] = []
         if path is None:
             # a folder that is itself one bundle gets no file beside its own (its file list is checked)
