@@ -90,7 +90,16 @@ def test_adds_removals_renames_and_edits_anywhere_keep_the_export_as_fresh(seed,
         result["target"]["system"]["name"] = "Edited board"
         (results / "m2" / "result.json").write_text(json.dumps(result))
 
-    steps.append(edit_in_place)
+    saved = {}
+
+    def reject_in_place():  # its spin-up can no longer be recomputed: the bundle is rejected, its rows go
+        saved["spinup"] = (results / "zz" / "spinup.csv").read_bytes()
+        (results / "zz" / "spinup.csv").write_text("kind,repetition\n")
+
+    def accept_again():
+        (results / "zz" / "spinup.csv").write_bytes(saved["spinup"])
+
+    steps += [edit_in_place, reject_in_place, accept_again, lambda: (results / "zz").rename(results / "n" / "zz")]
     for step in steps:
         step()
         _same_as_fresh(results)
