@@ -185,6 +185,7 @@ class Listing:
     known: set[tuple[str, int]] = field(default_factory=set)  # (path, inode) as in the index (not stat-ed)
     fresh: dict[str, tuple[Path, int, str]] = field(default_factory=dict)  # path → (folder, inode, stamp)
     nested: bool = False  # some bundle is not directly in the results folder
+    not_text: list[str] = field(default_factory=list)  # folders skipped: their name is not UTF-8 (as "r\\xff")
 
 
 def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
@@ -214,6 +215,10 @@ def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
                     not entry.is_dir(follow_symlinks=False):
                 continue
             rel = prefix + entry.name
+            if not _is_text(entry.name):  # SQLite, the site and Parquet take text only: named, not listed
+                out.not_text.append(os.fsencode(rel).decode("utf-8", "backslashreplace"))
+                out.nested = True  # (listed again each time: the note is not lost)
+                continue
             if (rel, entry.inode()) in known:
                 out.known.add((rel, entry.inode()))
                 out.nested = True  # (top-level known folders were matched above)
@@ -229,6 +234,15 @@ def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
             except OSError:
                 continue  # vanished while walking: it is gone
     return out
+
+
+def _is_text(name: str) -> bool:
+    """Whether a file name is UTF-8 (os.scandir gives the bytes of one that is not as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _stamp(entries: list[os.DirEntry]) -> str:
@@ -276,8 +290,17 @@ def stamp_many(root: Path, rels: list[str]) -> list[str | None]:
     if workers < 2 or len(rels) < 5000 or "fork" not in multiprocessing.get_all_start_methods():
         return _stamp_range((str(root), rels))
     step = -(-len(rels) // (workers * 4))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_stamp_range, [(str(root), rels[i:i + step]) for i in range(0, len(rels), step)])
+    from tinybench.reports.worker_pool import BrokenProcessPool, end_now, fork_pool, lost_worker
+
+    pool = fork_pool(workers)
+    try:
+        parts = list(pool.map(_stamp_range, [(str(root), rels[i:i + step]) for i in range(0, len(rels), step)]))
+    except BaseException as exc:
+        end_now(pool)
+        if isinstance(exc, BrokenProcessPool):
+            raise lost_worker("listing bundles", "nothing was changed") from exc
+        raise
+    pool.shutdown(wait=True)
     return [stamp for part in parts for stamp in part]
 
 
@@ -396,15 +419,25 @@ def check_all(root: Path, items: list[tuple[Path, int, str]], batch: int = 1000)
     try:
         step = max(16, min(batch, -(-len(items) // (workers * 8))))
         bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        from tinybench.reports.worker_pool import BrokenProcessPool, end_now, fork_pool, lost_worker
+
+        pool = fork_pool(workers)  # (a killed worker raises, not waits forever: see worker_pool)
+        try:
             pending: list[Record] = []
-            for part in pool.imap(_check_range, bounds):
+            for part in pool.map(_check_range, bounds):
                 pending += part
                 if len(pending) >= batch:
                     yield pending
                     pending = []
             if pending:
                 yield pending
+        except BrokenProcessPool as exc:
+            end_now(pool)
+            raise lost_worker("checking bundles", "the bundles checked before it are kept") from exc
+        except BaseException:  # also the caller stopping early (Ctrl-C between two batches): the workers end now
+            end_now(pool)
+            raise
+        pool.shutdown(wait=True)
     finally:
         _PENDING = None
 
@@ -414,6 +447,12 @@ class ResultIndex:
 
     def __init__(self, root: Path, path: Path | None = None) -> None:
         self.root = Path(root)
+        if not _is_text(str(self.root)):  # its path is in every row (the bundle column): SQLite takes text only
+            from tinybench.errors import TinybenchError
+
+            shown = os.fsencode(self.root).decode("utf-8", "backslashreplace")
+            raise TinybenchError(f"{shown}: the results folder's path is not UTF-8 text",
+                                 hint="rename the folder (or the folder it is in)")
         self.notes: list[str] = []
         if path is None:
             # a folder that is itself one bundle gets no file beside its own (its file list is checked)
@@ -515,6 +554,8 @@ class ResultIndex:
             listing = list_bundles(self.root, known)
             report.bundles = len(listing.known) + len(listing.fresh)
             removed = sorted({p for p, _ in known - listing.known} - listing.fresh.keys())
+            report.notes += [f"{self.root / name}: skipped: its name is not UTF-8 text (rename the folder)"
+                             for name in listing.not_text]
         (count,) = self.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
                                      "coalesce((SELECT max(stamped) FROM removed), 0)) + 1").fetchone()
         stamps = dict(listing.fresh) if listing else {}
@@ -539,7 +580,6 @@ class ResultIndex:
             if stamp is not None:
                 stamps[rel] = (None, ino, stamp)  # its folder made below, for the few that changed
         nested = listing is not None and listing.nested
-        self._remember_root(None if nested or root_stamp is None else root_stamp)
         stored = {}
         for chunk in chunks(list(stamps), 500):
             marks = ",".join("?" * len(chunk))
@@ -577,8 +617,11 @@ class ResultIndex:
                 self.conn.execute("PRAGMA analysis_limit=1000")
                 self.conn.execute("ANALYZE main")
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('analyzed', ?)", (str(count),))
+        # the folder's stamp is remembered once every bundle listed is stored: a sync interrupted before (Ctrl-C) left
+        # it remembered, and the next sync, finding the folder as listed, never listed the bundles not yet checked
+        self._remember_root(None if nested or root_stamp is None else root_stamp)
         report.checked, report.removed = done, len(removed)
-        report.notes = list(self.notes)
+        report.notes = list(self.notes) + report.notes
         return report
 
     def _meta(self, key: str) -> str | None:

@@ -226,9 +226,20 @@ def _merged(kept: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _file_mark(st: os.stat_result) -> str:
+    """Size, inode and modification time (ns) of a file: any edit of the snapshot changes it."""
+    return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}"
+
+
+def _meta(index, key: str) -> str | None:  # noqa: ANN001 - ResultIndex
+    row = index.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
 def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
     """One results folder's table: its Parquet snapshot (kept beside the index) with the rows of bundles written
-    or dropped since replaced from the index — a snapshot that is missing, unreadable or made for other checking
+    or dropped since replaced from the index — a snapshot that is missing, unreadable, edited since this index wrote
+    it (its size, inode and mtime are kept in the index) or made for other checking
     code or another folder is made again (a cache: deleting it costs time only)."""
     import json
 
@@ -241,7 +252,10 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
     base = None
     if snapshot is not None and snapshot.exists():
         try:
-            base = pd.read_parquet(snapshot)
+            with open(snapshot, "rb") as file:  # the very file this index wrote (else edited by someone: not used)
+                if _file_mark(os.fstat(file.fileno())) != _meta(index, "snapshot"):
+                    raise ValueError("not the snapshot this index wrote")
+                base = pd.read_parquet(file)
             info = json.loads(base.attrs.get("tinybench") or "{}") if base.attrs else {}
             if {k: info.get(k) for k in stamp} != stamp or not _snapshot_shape(base):
                 base = None
@@ -276,6 +290,8 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
         frame.attrs = {"tinybench": json.dumps(dict(stamp, generation=max(generation - 1, 0)))}
         tmp = snapshot.with_name(f".{SNAPSHOT}.{os.getpid()}.tmp")
         frame.to_parquet(tmp, index=False)
+        with index._write(index.conn):  # noqa: SLF001 - its mark beside the index (a race leaves a mismatch: made again)
+            index.conn.execute("INSERT OR REPLACE INTO meta VALUES ('snapshot', ?)", (_file_mark(os.stat(tmp)),))
         os.replace(tmp, snapshot)
     return frame.drop(columns=["path", "sha256"]).reset_index(drop=True)
 

@@ -206,15 +206,24 @@ def string_problem(text: str) -> str | None:
 
 def visible_controls(value: object) -> object:
     """`value` (JSON-like) with each C0 control character but tab, newline and carriage return in its strings and
-    keys written as visible text (`\\x1b`): what tinybench writes of a device's words, since its readers refuse
-    them (a copy)."""
+    keys written as visible text (`\\x1b`), and each lone surrogate too (a byte of a file name or argument that is
+    not UTF-8, U+DC80-U+DCFF, as `\\xff`; any other as `\\ud800`): what tinybench writes of a device's words and of
+    names it was given, since its readers refuse them (a copy)."""
     if isinstance(value, str):
-        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value) if _CONTROL.search(value) else value
+        return _NOT_TEXT.sub(_visible, value) if _NOT_TEXT.search(value) else value
     if isinstance(value, dict):
         return {visible_controls(k): visible_controls(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [visible_controls(v) for v in value]
     return value
+
+
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # no character of a Python str in U+D800-U+DFFF encodes
+
+
+def _visible(found: re.Match) -> str:
+    code = ord(found.group())
+    return f"\\x{code & 0xFF:02x}" if code < 0x20 or 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def _shown(key: str) -> str:

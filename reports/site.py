@@ -223,6 +223,8 @@ def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | Non
     if out.exists() and any(out.iterdir()) and not (out / SITE_MARKER).exists():
         raise TinybenchError(f"{out} exists and is not a tinybench site", hint="choose an empty or new --out folder")
     out.mkdir(parents=True, exist_ok=True)
+    if not (out / SITE_MARKER).exists():  # claimed before its lock is made: a first build that fails (Ctrl-C, a killed
+        (out / SITE_MARKER).write_text("built by tinybench\n")  # worker) left a folder every later build refused
     with open(out / f"{SITE_MARKER}.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         forget_folders()

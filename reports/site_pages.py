@@ -239,11 +239,12 @@ def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[
         return lambda cancel=False: done
     # parts of at most 500 pages, one at a time per worker: the workers end within a part of each other (the
     # default chunking gave each worker an eighth of the pages at once: one worker idled for seconds at the end)
+    from tinybench.reports.worker_pool import BrokenProcessPool, end_now, fork_pool, lost_worker
+
     step = max(50, min(500, -(-len(refs) // (workers * 8))))
-    try:
-        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_memory)
-        pending = pool.map_async(_render_runs, [(i, min(i + step, len(refs))) for i in range(0, len(refs), step)],
-                                 chunksize=1)
+    try:  # (every worker is forked at the first submit, while _FORKED holds this build's pages)
+        pool = fork_pool(workers, initializer=_worker_memory)
+        pending = [pool.submit(_render_runs, (i, min(i + step, len(refs)))) for i in range(0, len(refs), step)]
     except BaseException:
         _FORKED = None
         raise
@@ -252,18 +253,20 @@ def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[
         global _FORKED
         try:
             if cancel:
-                pool.terminate()
+                end_now(pool)
                 return {}, 0
             try:
-                parts = pending.get()
-            except BaseException:  # a worker's error (or an interrupt): the pool stops, so join() below can return
-                pool.terminate()
+                parts = [part.result() for part in pending]
+            except BrokenProcessPool as exc:
+                end_now(pool)
+                raise lost_worker("making run pages", "the site is left as it was") from exc
+            except BaseException:  # a worker's error (or an interrupt): the others stop too
+                end_now(pool)
                 raise
             failed = {k: v for part, _ in parts for k, v in part.items()}
-            pool.close()
             return failed, sum(written for _, written in parts)
         finally:
-            pool.join()
+            pool.shutdown(wait=True)
             _FORKED = None
 
     return wait

@@ -76,12 +76,33 @@ def expect_no_output(command: str, lines: list[str]) -> None:
         raise ProtocolError(f"unexpected reply to '{_short(command)}': {lines[0]!r}")
 
 
+SAID_CHARS = 64  # the most of one thing a device says (a name, a vendor) kept: the result schema bounds the texts
+
+
+def said(text: str | None) -> str | None:
+    """What a device said, as text a bundle can keep: control characters shown (`\\x1b`), at most SAID_CHARS
+    characters (the rest cut, marked "…") — a long or escaped vendor string made the run's own result too long for
+    its schema, and the measured run was lost."""
+    from tinybench.reports.safe_json import visible_controls
+
+    if text is None:
+        return None
+    shown = visible_controls(text)
+    return shown if len(shown) <= SAID_CHARS else shown[:SAID_CHARS - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Identity:
+    """The firmware's `name` and `profile` replies, bounded (`said`)."""
+
     device: str  # "dut" for a compliant firmware
     vendor: str
     profile: str | None = None
     model: str | None = None  # the workload the firmware was built for (kws01, ic01, …)
+
+    def __post_init__(self) -> None:
+        for name in ("device", "vendor", "profile", "model"):
+            object.__setattr__(self, name, said(getattr(self, name)))
 
 
 def parse_name(lines: list[str]) -> tuple[str, str]:
