@@ -87,6 +87,20 @@ def tinybench_cmd() -> list[str]:
     return [sys.executable, "-m", "tinybench"]
 
 
+def _sigint_default() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def ctrl_c_works():
+    """`preexec_fn` for a child a test sends SIGINT (Ctrl-C): its default action restored. A shell runs a
+    command started in the background (`pytest … &`) with SIGINT ignored, children inherit that, and Python then
+    installs no KeyboardInterrupt handler: the child would not notice the test's Ctrl-C at all."""
+    return _sigint_default
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)

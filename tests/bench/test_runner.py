@@ -112,13 +112,13 @@ def test_energy_on_a_host_without_rapl_is_not_measured_with_the_reason(tinybench
 
 
 @pytest.mark.slow
-def test_interrupted_run_keeps_completed_workloads(tinybench_cmd, cli_env, tmp_path):
+def test_interrupted_run_keeps_completed_workloads(tinybench_cmd, cli_env, tmp_path, ctrl_c_works):
     """Ctrl-C (a real SIGINT) after the first workload: its bundle stays complete."""
     out = tmp_path / "r"
     proc = subprocess.Popen(
         [*tinybench_cmd, "run", "-w", "kws01,ad01", "-m", "performance", "--windows", "5",
          "--min-window-s", "1.5", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env, preexec_fn=ctrl_c_works,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out.exists() and bundles(out)):

@@ -223,12 +223,13 @@ def test_an_exporter_killed_mid_run_fails_only_its_place_and_keeps_its_windows(r
     assert len(bundles(out)) == 3
 
 
-def test_ctrl_c_commits_the_bundle_and_releases_the_place(realtime_lab, lab_env, tmp_path):
+def test_ctrl_c_commits_the_bundle_and_releases_the_place(realtime_lab, lab_env, tmp_path, ctrl_c_works):
     out = tmp_path / "r"
     proc = subprocess.Popen([sys.executable, "-m", "tinybench", "run", "--target", "serial", "--place", "rt1",
                              "--coordinator", realtime_lab.address, "-w", "kws01", "-m", "performance", "--windows",
                              "3", "--min-window-s", "1", "--out", str(out), "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env,
+                            preexec_fn=ctrl_c_works)
     deadline = time.monotonic() + 60
     while holder(realtime_lab, "rt1") is None and time.monotonic() < deadline:
         time.sleep(0.2)
