@@ -111,28 +111,3 @@ def _finite(value: object) -> bool:
             elif kind not in _SCALARS:
                 stack.append(child)
     return True
-
-
-_PENDING: list[dict] = []  # what forked workers verify
-
-
-def _verify_range(bounds: tuple[int, int]) -> list[Verified]:
-    return [verify_bundle(r) for r in _PENDING[bounds[0]:bounds[1]]]
-
-
-def verify_all(results: list[dict]) -> list[Verified]:
-    """verify_bundle for each, in as many forked processes as there are cores when there are many."""
-    global _PENDING
-    import multiprocessing
-
-    workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(results) < 200 or "fork" not in multiprocessing.get_all_start_methods():
-        return [verify_bundle(r) for r in results]
-    _PENDING = results
-    try:
-        step = -(-len(results) // (workers * 4))
-        chunks = [(i, min(i + step, len(results))) for i in range(0, len(results), step)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [v for part in pool.map(_verify_range, chunks) for v in part]
-    finally:
-        _PENDING = []
