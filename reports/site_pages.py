@@ -242,11 +242,16 @@ def start_run_pages(root: Path, refs: list[RunRef], context: dict) -> Callable[[
     from tinybench.reports.worker_pool import BrokenProcessPool, end_now, fork_pool, lost_worker
 
     step = max(50, min(500, -(-len(refs) // (workers * 8))))
+    pool = None
     try:  # (every worker is forked at the first submit, while _FORKED holds this build's pages)
         pool = fork_pool(workers, initializer=_worker_memory)
         pending = [pool.submit(_render_runs, (i, min(i + step, len(refs)))) for i in range(0, len(refs), step)]
-    except BaseException:
+    except BaseException as exc:  # a worker may die before every part is handed out: submit raises then
+        if pool is not None:
+            end_now(pool)
         _FORKED = None
+        if isinstance(exc, BrokenProcessPool):
+            raise lost_worker("making run pages", "the site is left as it was") from exc
         raise
 
     def wait(cancel: bool = False) -> tuple[dict[str, str], int]:

@@ -79,3 +79,19 @@ def test_a_killed_check_worker_ends_the_export_with_an_error_and_the_next_export
     assert code != 0 and "Traceback" not in err and "worker" in err and "ended" in err, err[-2000:]
     done = tb("report", "export", "--results", str(results), "--to", str(tmp_path / "t.csv"))
     assert done.returncode == 0 and f"from {RUNS} bundles" in done.stdout, (done.stdout, done.stderr[-1000:])
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="run pages are made in worker processes only with 2 cores or more")
+@pytest.mark.parametrize("attempt", range(5))
+def test_workers_that_die_while_parts_are_handed_out_end_with_the_error_not_a_traceback(tmp_path, monkeypatch, attempt):
+    """Found by the lead on a clean clone: a worker killed while the build was still handing out parts made
+    `submit` raise BrokenProcessPool out of start_run_pages — a traceback instead of the one-line error. Workers
+    here die as they start (real forked processes), so the break is met in `submit` or in `wait`, whichever the
+    executor notices first: both must give the same error."""
+    from tinybench.errors import TinybenchError
+    from tinybench.reports import site_pages
+
+    monkeypatch.setattr(site_pages, "_worker_memory", lambda: os._exit(1))
+    refs = [(f"run{i}", None, None, None, {}) for i in range(100_000)]  # 200 parts to hand out
+    with pytest.raises(TinybenchError, match="ended without finishing"):
+        site_pages.start_run_pages(tmp_path, refs, {})()
