@@ -257,6 +257,10 @@ def _run_workload(plan: RunPlan, target: Target, system: dict, job: WorkloadJob,
         **load_details,
     }
     bundle = writer.commit(result)
+    from tinybench.reports.result_index import add_written_bundle
+
+    if (why := add_written_bundle(plan.out_dir, bundle)) is not None:  # checked now, not by the next build
+        progress.note(why)
     if interrupted:
         raise KeyboardInterrupt
     return WorkloadResult(workload.id, bundle, result)

@@ -101,6 +101,10 @@ def import_results(source: Path, out: Path) -> ImportReport:
             continue
         if bundle is not None:
             report.bundles.append(bundle)
+            from tinybench.reports.result_index import add_written_bundle  # (it imports this module's readers)
+
+            if (why := add_written_bundle(Path(out), bundle)) is not None:  # checked now, not by the next build
+                report.notes.append(why)
     return report
 
 

@@ -67,6 +67,7 @@ INDEX_NAME = f"{INDEX_DIR}/index.sqlite"  # relative to the results folder
 FORMAT = "4"  # the table layout; a different one is rebuilt
 SWEEP_SECONDS, SWEEP_MIN = 0.05, 32  # each sync re-stamps the longest-unstamped bundles for this long (at least this many)
 BUSY_TIMEOUT_MS = 60_000
+RUN_BUSY_TIMEOUT_MS = 5_000  # a run adding its bundle waits this long for a busy index, then leaves it to the build
 HASH_CHUNK = 1 << 20
 CHECKING_MODULES = ("reports/recompute.py", "reports/recompute_quality.py", "reports/local_bundles.py",
                     "reports/results_store.py", "reports/mlperf_import.py",
@@ -529,6 +530,42 @@ class ResultIndex:
     def close(self) -> None:
         self.conn.close()
 
+    @classmethod
+    def existing(cls, root: Path, busy_ms: int | None = None) -> ResultIndex | None:
+        """The index of `root` if one is there and was made by this checking code and layout; else None, and
+        nothing is created or changed (the next build decides: a run never wipes an index another version made)."""
+        path = Path(root) / INDEX_NAME
+        if not _is_text(str(path)) or not path.is_file():
+            return None
+        busy_ms = RUN_BUSY_TIMEOUT_MS if busy_ms is None else busy_ms
+        conn = sqlite3.connect(str(path), timeout=busy_ms / 1000, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
+        except BaseException:
+            conn.close()
+            raise
+        if found != {"format": FORMAT, "code": code_fingerprint()}:
+            conn.close()
+            return None
+        index = cls.__new__(cls)
+        index.root, index.path, index.conn, index.notes = Path(root), path, conn, []
+        return index
+
+    def add(self, folder: Path) -> Record:
+        """Check one bundle folder just written under the root (what `tinybench run` does with its own bundle) and
+        store its verdict as a sync would: the next build finds it known with the same stamp and checks nothing.
+        The stamp is taken before the check (a bundle changed meanwhile is checked again by the next sync); the
+        generation is taken inside the write transaction."""
+        rel = Path(folder).relative_to(self.root).as_posix()
+        stamp = stamp_of(self.root / rel)
+        record = check_folder(self.root, self.root / rel, os.stat(self.root / rel).st_ino, stamp)
+        with self._write(self.conn):
+            (count,) = self.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
+                                         "coalesce((SELECT max(stamped) FROM removed), 0)) + 1").fetchone()
+            self._store([record], count)
+        return record
+
     # -- bringing it up to date ---------------------------------------------------------------------------------
     def sync(self, progress: Callable[[int, int], None] | None = None, thorough: bool = False) -> SyncReport:
         """Check new, replaced and changed bundles, drop removed ones. `thorough` compares every bundle's stamp;
@@ -687,3 +724,23 @@ class ResultIndex:
 def chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def add_written_bundle(root: Path, folder: Path) -> str | None:
+    """Add a bundle `tinybench run` (or an import) has just written in `root` to root's results index, when there
+    is one made by this code: the check (≈ 2 ms) is paid once by the run, not by the next build. Returns None when
+    it was added or there is no index to keep, else one line saying why not — never raises on a busy, locked,
+    corrupt or read-only index: the bundle is on disk, and the next `report build` checks it as usual."""
+    try:
+        index = ResultIndex.existing(Path(root))
+        if index is None:
+            return None
+        try:
+            record = index.add(Path(folder))
+        finally:
+            index.close()
+    except (sqlite3.Error, OSError, ValueError) as exc:
+        return f"the results index in {root} was not updated ({exc}); the next report build checks this bundle"
+    if record.status != "ok":
+        return f"{folder}: the results index rejects this bundle: {record.reason}"
+    return None
