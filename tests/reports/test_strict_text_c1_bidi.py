@@ -58,6 +58,17 @@ def test_neighbouring_text_is_kept(ascii_only):
     assert loads_untrusted(b'["\\\\u202e", "\\\\u0085"]', "t.json") == ["\\u202e", "\\u0085"]  # escaped backslashes
 
 
+@pytest.mark.parametrize("char", ["\u0085", "\u009f", "\u061c", "\u200e", "\u202a", "\u2069"], ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("many", ["\u00b7", "\u0627", "\u2192", "\u00b7\u0627\u2192"], ids=["middot", "arabic", "arrow", "mixed"])
+def test_one_among_many_harmless_characters_of_the_same_first_byte_is_found(char, many):
+    """Raw characters are found by their first byte (C2, D8, E2); past 16 of one, another search takes over."""
+    for count in (0, 15, 16, 17, 200):
+        text = many * count + "x" * 50 + char
+        with pytest.raises(Refusal, match=f"U\\+{ord(char):04X}"):
+            loads_untrusted(json.dumps({"notes": text}, ensure_ascii=False).encode(), "t.json")
+        assert loads_untrusted(json.dumps({"notes": text[:-1]}, ensure_ascii=False).encode(), "t.json")
+
+
 ALPHABET = st.sampled_from(C1[:2] + C1[-2:] + BIDI + NEIGHBOURS + list("ab\\\"\t\n") + ["\x00", "\x1b"])
 
 
