@@ -8,6 +8,9 @@ the file writes them as escapes ("\\u202e") or as themselves (UTF-8). Before, bo
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -113,3 +116,28 @@ def test_report_build_refuses_a_bundle_whose_system_name_is_reversed_and_builds_
     _, rejected, pages = build_with_one_odd(seed, tmp_path, edit)
     assert "target/system/name: bidirectional formatting character U+202E" in rejected, rejected
     assert "\u202e" not in pages and "\u009b" not in pages and "Board 0" in pages
+
+
+def test_terminal_lines_show_every_one_of_them_escaped():
+    from tinybench.reports.safe_text import for_terminal
+
+    for char in C1 + BIDI:
+        shown = for_terminal(f"Board{char}1")
+        assert char not in shown and shown == f"Board\\{'x' if ord(char) < 0x100 else 'u'}{ord(char):0{2 if ord(char) < 0x100 else 4}x}1"
+    assert for_terminal("\u05e9\u05d1\u05d1 \u00b5s") == "\u05e9\u05d1\u05d1 \u00b5s"
+
+
+@pytest.mark.xfail(strict=True, reason="site.py lists a rejected bundle's folder name as it is: the lead's file "
+                   "(suggested: rejected=visible_controls(rejected) where index.html is rendered)")
+def test_a_folder_name_with_an_override_is_not_shown_raw_in_the_rejected_list(seed, tmp_path):
+    """A folder name is no JSON string: it reaches the index page's list of rejected bundles as it is."""
+    import shutil
+
+    results = tmp_path / "results"
+    results.mkdir()
+    shutil.copytree(seed, results / seed.name)
+    shutil.copytree(seed, results / "x\u202elanigiro")  # the same run id: rejected, listed by its folder
+    proc = subprocess.run([sys.executable, "-m", "tinybench", "report", "build", "--results", str(results),
+                           "--out", str(tmp_path / "site")], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "rejected: " in proc.stderr and "\u202e" not in proc.stderr, proc.stderr
+    assert "\u202e" not in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
