@@ -47,7 +47,8 @@ def test_each_c1_or_bidi_character_is_refused_where_it_is(char, ascii_only):
     assert message.startswith(f"t.json: target/system/name: {kind} U+{ord(char):04X}"), message
 
 
-@pytest.mark.parametrize("raw", [json.dumps({"k\u202e": 1}).encode(), json.dumps({"k\u009b": 1}, ensure_ascii=False).encode()])
+@pytest.mark.parametrize("raw", [json.dumps({"k\u202e": 1}).encode(),
+                                 json.dumps({"k\u009b": 1}, ensure_ascii=False).encode()])
 def test_a_key_is_refused_too_and_shown_escaped(raw):
     message = _refusal(raw)
     assert "in a key" in message and ("k\\u202e" in message or "k\\x9b" in message), message
@@ -61,8 +62,10 @@ def test_neighbouring_text_is_kept(ascii_only):
     assert loads_untrusted(b'["\\\\u202e", "\\\\u0085"]', "t.json") == ["\\u202e", "\\u0085"]  # escaped backslashes
 
 
-@pytest.mark.parametrize("char", ["\u0085", "\u009f", "\u061c", "\u200e", "\u202a", "\u2069"], ids=lambda c: f"U+{ord(c):04X}")
-@pytest.mark.parametrize("many", ["\u00b7", "\u0627", "\u2192", "\u00b7\u0627\u2192"], ids=["middot", "arabic", "arrow", "mixed"])
+@pytest.mark.parametrize("char", ["\u0085", "\u009f", "\u061c", "\u200e", "\u202a", "\u2069"],
+                         ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("many", ["\u00b7", "\u0627", "\u2192", "\u00b7\u0627\u2192"],
+                         ids=["middot", "arabic", "arrow", "mixed"])
 def test_one_among_many_harmless_characters_of_the_same_first_byte_is_found(char, many):
     """Raw characters are found by their first byte (C2, D8, E2); past 16 of one, another search takes over."""
     for count in (0, 15, 16, 17, 200):
@@ -123,7 +126,8 @@ def test_terminal_lines_show_every_one_of_them_escaped():
 
     for char in C1 + BIDI:
         shown = for_terminal(f"Board{char}1")
-        assert char not in shown and shown == f"Board\\{'x' if ord(char) < 0x100 else 'u'}{ord(char):0{2 if ord(char) < 0x100 else 4}x}1"
+        escape = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+        assert shown == f"Board{escape}1", shown
     assert for_terminal("\u05e9\u05d1\u05d1 \u00b5s") == "\u05e9\u05d1\u05d1 \u00b5s"
 
 
