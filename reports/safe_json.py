@@ -245,6 +245,14 @@ def string_problem(text: str) -> str | None:
     return None
 
 
+def first_string_problem(texts: list[str]) -> tuple[int, str] | None:
+    """The index of the first of `texts` that is no text to show, and why (`string_problem`), or None: one search
+    over all of them (a table's column), each looked at only when it fails."""
+    if string_problem("".join(texts)) is None:
+        return None
+    return next((i, problem) for i, text in enumerate(texts) if (problem := string_problem(text)))
+
+
 def visible_controls(value: object) -> object:
     """`value` (JSON-like) with each C0 control character but tab, newline and carriage return in its strings and
     keys written as visible text (`\\x1b`), each C1 control and bidirectional formatting character too (`\\u009b`,
