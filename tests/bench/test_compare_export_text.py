@@ -25,8 +25,8 @@ def export(tmp_path_factory):
     return folder / "a.csv"
 
 
-@pytest.mark.parametrize("suffix", ["csv", "json", "parquet"])
-@pytest.mark.parametrize("name", ["Evil\u202eDER", "Evil\u009b2J", "Evil\x1b[2J", "Evil\u2067x"])
+@pytest.mark.parametrize(("suffix", "name"), [("csv", "Evil\u202eDER"), ("json", "Evil\u009b2J"),
+                                              ("parquet", "Evil\u2067x"), ("csv", "Evil\x1b[2J")])
 def test_an_export_with_a_hostile_system_name_is_skipped_with_the_reason(export, tmp_path, suffix, name):
     frame = pd.read_csv(export)
     frame["system"] = name
