@@ -276,6 +276,16 @@ EXPORT_COLUMNS = {"latency": ("latency_ms", "ms"), "energy": ("energy_uj_per_inf
                   "spinup_cold": ("spinup_cold_ms", "ms"), "spinup_warm": ("spinup_warm_ms", "ms")}
 
 
+def _refuse_hostile_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """What untrusted JSON strings may not hold (control and bidirectional formatting characters) is refused in the
+    text an export's rows show: the names are printed on the terminal."""
+    from tinybench.reports.safe_json import first_string_problem
+
+    for column in (c for c in columns if c in frame.columns):
+        if found := first_string_problem(frame[column].astype(str).tolist()):
+            raise Unreadable(f"row {found[0] + 1}: column '{column}': {found[1]}")
+
+
 def read_export(path: Path) -> list[RunRecord]:
     """Rows of `tinybench report export` (one per system, workload, mode): figures only, no repetitions."""
     if path.stat().st_size > MAX_EXPORT_BYTES:
@@ -293,6 +303,7 @@ def read_export(path: Path) -> list[RunRecord]:
     needed = {"run_id", "workload", "system", "system_id", "mode", "status"}
     if not needed <= set(frame.columns):
         raise Unreadable(f"not a tinybench export (missing columns: {', '.join(sorted(needed - set(frame.columns)))})")
+    _refuse_hostile_text(frame, ("run_id", "workload", "system", "system_id", "created_utc"))
     runs: dict[str, RunRecord] = {}
     for row in frame.to_dict("records"):
         if row.get("status") != "measured":

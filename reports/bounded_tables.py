@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinybench.reports.safe_json import Refusal, read_regular, string_problem
+from tinybench.reports.safe_json import Refusal, first_string_problem, read_regular
 
 MAX_CSV_BYTES = 16 * 1024 * 1024
 MAX_CSV_ROWS = 200_000
@@ -112,13 +112,13 @@ def _bools(name: str, column: str, values: list[str]) -> np.ndarray:
 
 def _texts(name: str, column: str, values: list[str]) -> np.ndarray:
     """A text column: each cell at most MAX_TEXT characters, and text to show (no control character but tab,
-    newline and carriage return: a sample id reaches the run page), as untrusted JSON strings must be."""
+    newline and carriage return, no bidirectional formatting character: a sample id reaches the run page), as
+    untrusted JSON strings must be."""
     for i, text in enumerate(values):
         if len(text) > MAX_TEXT:
             raise Refusal(f"{name}: row {i + 1}: column '{column}' holds {len(text)} characters (limit {MAX_TEXT})")
-    if string_problem("".join(values)):  # (one search for the column; the row is looked for only when it fails)
-        i, problem = next((i, p) for i, text in enumerate(values) if (p := string_problem(text)))
-        raise Refusal(f"{name}: row {i + 1}: column '{column}': {problem}")
+    if found := first_string_problem(values):
+        raise Refusal(f"{name}: row {found[0] + 1}: column '{column}': {found[1]}")
     return np.asarray(values, dtype=object)
 
 

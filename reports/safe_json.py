@@ -2,6 +2,11 @@
 Infinity or 1e400), integers of at most 30 digits, no duplicate keys, bounded nesting.
 Every problem is a :class:`Refusal` that says what is wrong.
 
+Strings and keys must be text to show: no lone surrogate, no control character (C0 but tab, newline and carriage
+return; C1, U+0080-U+009F) and no bidirectional formatting character (the Unicode Bidi_Control set: embeddings,
+overrides and isolates U+202A-U+202E, U+2066-U+2069, and the marks U+200E, U+200F, U+061C), which could make a name
+display as another (Trojan Source, CVE-2021-42574). `visible_controls` writes each of them as visible text.
+
 `allow_identical_duplicates=True` (the MLPerf Tiny import) accepts a key repeated with the
 same value and reports it in `notes`; a repeated key with another value is still refused.
 """
@@ -32,11 +37,21 @@ _SPLIT_QUOTES = 100_000  # up to this many quotes, strings are cut out by splitt
 _CHUNK = 1 << 20  # brackets summed at a time in the vectorised walk (bounded memory)
 _NUMBER_SHAPE = bytes(48 if 48 <= b <= 57 else 101 if b in b"eE" else 43 if b in b"+-" else 32 for b in range(256))
 _LONG_RUN = b"0" * (MAX_INT_DIGITS + 1)
-# escapes that may put no text in a string: a surrogate ("\\ud800".."\\udfff": a pair is text, one alone is not) or a
-# C0 control character but tab, newline and carriage return ("\\u0000".."\\u001f", "\\b", "\\f"); a match preceded by
-# an odd number of backslashes is no escape ("\\\\u0000" is the harmless text "\\u0000"). One literal first: fast search.
-_SUSPECT_ESCAPE = re.compile(rb"\\(?:u[dD][89a-fA-F]|u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])|[bf])")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # C0 controls but tab, newline, carriage return
+# escapes that may put no text in a string: a surrogate ("\\ud800".."\\udfff": a pair is text, one alone is not), a
+# C0 control character but tab, newline and carriage return ("\\u0000".."\\u001f", "\\b", "\\f"), a C1 control
+# character ("\\u0080".."\\u009f") or a bidirectional formatting character ("\\u202e", …); a match preceded by an odd
+# number of backslashes is no escape ("\\\\u0000" is the harmless text "\\u0000"). One literal first: fast search.
+_SUSPECT_ESCAPE = re.compile(rb"\\(?:u[dD][89a-fA-F]|u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|[89][0-9a-fA-F])"
+                             rb"|u20(?:0[eEfF]|2[a-eA-E]|6[6-9])|u061[cC]|[bf])")
+# the same characters written as themselves (UTF-8: C2 80..C2 9F, D8 9C, E2 80 8E.., E2 81 A6..), matched where
+# their first byte is (see _raw_non_text); in valid UTF-8 every byte of a character of two or more bytes is >= 0x80,
+# so the text without its ASCII bytes keeps each such character whole
+_RAW_NOT_TEXT = re.compile(rb"\xc2[\x80-\x9f]|\xd8\x9c|\xe2(?:\x80[\x8e\x8f\xaa-\xae]|\x81[\xa6-\xa9])")
+_ASCII = bytes(range(128))
+_C0 = "\x00-\x08\x0b\x0c\x0e-\x1f"  # C0 controls but tab, newline, carriage return
+_C1 = "\x80-\x9f"
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # Unicode's Bidi_Control characters (TR#9)
+_CONTROL = re.compile(f"[{_C0}{_C1}{_BIDI}]")  # what no string of untrusted JSON or CSV text may hold
 
 
 def _outside_strings(data: bytes) -> bytes:
@@ -130,17 +145,37 @@ def loads_untrusted(data: bytes, name: str, max_bytes: int = MAX_JSON_BYTES,
         value = json.loads(text, object_pairs_hook=_pairs_hook(notes), parse_constant=_no_constants, **numbers)
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
         raise Refusal(f"{name}: malformed JSON ({str(exc)[:300]})") from exc
-    # strict JSON holds no raw control character in a string: only an escape can make one (~0.5 µs for a
-    # result.json without a backslash; the search, ~10-25 µs for 28 kB, runs only when there is one)
-    if b"\\" in data and _escaped_non_text(data) and (problem := _text_problem(value)):
+    # strict JSON holds no raw C0 control character in a string: only an escape can make one (~0.5 µs for a
+    # result.json without a backslash; the search, ~10-25 µs for 28 kB, runs only when there is one); a C1 or
+    # bidirectional character may also be written as itself: looked for where the bytes C2, D8, E2 are (~3 µs)
+    if ((b"\\" in data and _escaped_non_text(data)) or _raw_non_text(data)) and (problem := _text_problem(value)):
         raise Refusal(f"{name}: {problem}")
     return value
 
 
+def _raw_non_text(data: bytes) -> bool:
+    """Whether UTF-8 `data` holds a C1 control or bidirectional formatting character written as itself. Each
+    begins with the byte C2, D8 or E2, found by memchr (a result.json holds a few such characters, ·, →, ≥: ~3 µs
+    for 12 kB where deleting the ASCII bytes takes 5); past 16 of one, the non-ASCII bytes are searched at once."""
+    if data.isascii():
+        return False
+    match, find = _RAW_NOT_TEXT.match, data.find
+    for lead in b"\xc2\xd8\xe2":
+        at, seen = find(lead), 0
+        while at >= 0:
+            if match(data, at):
+                return True
+            seen += 1
+            if seen == 16:
+                return _RAW_NOT_TEXT.search(data.translate(None, _ASCII)) is not None
+            at = find(lead, at + 2)
+    return False
+
+
 def _escaped_non_text(data: bytes) -> bool:
-    """Whether JSON `data` may hold an escape of a C0 control character or of a surrogate (then its strings are
-    looked at: a surrogate pair is text). A backslash after an odd number of backslashes is no escape; when that
-    cannot be told quickly (a long run of backslashes, many look-alikes), the answer is yes."""
+    """Whether JSON `data` may hold an escape of a control or bidirectional character or of a surrogate (then its
+    strings are looked at: a surrogate pair is text). A backslash after an odd number of backslashes is no
+    escape; when that cannot be told quickly (a long run of backslashes, many look-alikes), the answer is yes."""
     for count, match in enumerate(_SUSPECT_ESCAPE.finditer(data)):
         start = match.start()
         before = data[max(0, start - 64):start]
@@ -152,8 +187,9 @@ def _escaped_non_text(data: bytes) -> bool:
 
 def _text_problem(value: object) -> str | None:
     """Where a string or key of `value` is no text to show, as "path: what", or None: a lone surrogate (SQLite
-    and UTF-8 refuse it) or a C0 control character other than tab, newline and carriage return (HTML shows
-    U+0000 as U+FFFD; terminals obey the others)."""
+    and UTF-8 refuse it), a C0 control character other than tab, newline and carriage return (HTML shows
+    U+0000 as U+FFFD; terminals obey the others), a C1 control character (U+009B starts a terminal's control
+    sequence) or a bidirectional formatting character (it reorders what is shown)."""
     if _all_text(value):
         return None
     stack: list[tuple[str, object]] = [("", value)]
@@ -193,10 +229,15 @@ def _all_text(value: object) -> bool:
 
 
 def string_problem(text: str) -> str | None:
-    """Why `text` is no text to show (a C0 control character other than tab, newline and carriage return, or a
-    lone surrogate), or None: for readers of other untrusted text, e.g. a CSV's text columns."""
+    """Why `text` is no text to show (a control character other than tab, newline and carriage return, a
+    bidirectional formatting character, or a lone surrogate), or None: for readers of other untrusted text, e.g. a
+    CSV's text columns."""
     if found := _CONTROL.search(text):
-        return f"control character U+{ord(found.group()):04X} (only tab, newline and carriage return are allowed)"
+        code = ord(found.group())
+        if code > 0x9F:
+            return (f"bidirectional formatting character U+{code:04X} (it can make a name display as another; "
+                    "remove it: a name in a right-to-left script shows correctly without it)")
+        return f"control character U+{code:04X} (only tab, newline and carriage return are allowed)"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -204,11 +245,20 @@ def string_problem(text: str) -> str | None:
     return None
 
 
+def first_string_problem(texts: list[str]) -> tuple[int, str] | None:
+    """The index of the first of `texts` that is no text to show, and why (`string_problem`), or None: one search
+    over all of them (a table's column), each looked at only when it fails."""
+    if string_problem("".join(texts)) is None:
+        return None
+    return next((i, problem) for i, text in enumerate(texts) if (problem := string_problem(text)))
+
+
 def visible_controls(value: object) -> object:
     """`value` (JSON-like) with each C0 control character but tab, newline and carriage return in its strings and
-    keys written as visible text (`\\x1b`), and each lone surrogate too (a byte of a file name or argument that is
-    not UTF-8, U+DC80-U+DCFF, as `\\xff`; any other as `\\ud800`): what tinybench writes of a device's words and of
-    names it was given, since its readers refuse them (a copy)."""
+    keys written as visible text (`\\x1b`), each C1 control and bidirectional formatting character too (`\\u009b`,
+    `\\u202e`), and each lone surrogate (a byte of a file name or argument that is not UTF-8, U+DC80-U+DCFF, as
+    `\\xff`; any other as `\\ud800`): what tinybench writes of a device's words and of names it was given, since its
+    readers refuse them (a copy)."""
     if isinstance(value, str):
         return _NOT_TEXT.sub(_visible, value) if _NOT_TEXT.search(value) else value
     if isinstance(value, dict):
@@ -218,7 +268,7 @@ def visible_controls(value: object) -> object:
     return value
 
 
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # no character of a Python str in U+D800-U+DFFF encodes
+_NOT_TEXT = re.compile(f"[{_C0}{_C1}{_BIDI}\ud800-\udfff]")  # no character of a Python str in U+D800-U+DFFF encodes
 
 
 def _visible(found: re.Match) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,23 @@ def copy_bundle(seed: Path, results: Path, number: int, systems: int = 3, worklo
     shutil.copytree(seed, folder)
     (folder / "result.json").write_text(json.dumps(clone))
     return folder
+
+
+def build_with_one_odd(seed: Path, tmp_path: Path, edit) -> tuple[subprocess.CompletedProcess, str, str]:  # noqa: ANN001
+    """`report build` of two copies of `seed`, the second changed by `edit(folder)`: the finished process, the one
+    line of stderr that rejects the odd copy (asserted: exit 0, no traceback, one result built) and the pages' text."""
+    results = tmp_path / "results"
+    copy_bundle(seed, results, 0)
+    odd = copy_bundle(seed, results, 1)
+    edit(odd)
+    proc = subprocess.run([sys.executable, "-m", "tinybench", "report", "build", "--results", str(results),
+                           "--out", str(tmp_path / "site")], capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "1 results" in proc.stdout, proc.stdout
+    rejected = [line for line in proc.stderr.splitlines() if line.startswith("rejected:")]
+    assert len(rejected) == 1 and odd.name in rejected[0], proc.stderr
+    return proc, rejected[0], "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
 
 
 def site_files(root: Path) -> dict[str, bytes]:

@@ -13,7 +13,7 @@ import pytest
 
 from tinybench.reports.safe_json import Refusal, loads_untrusted
 
-from .scale_bundles import copy_bundle, real_bundle
+from .scale_bundles import build_with_one_odd, copy_bundle, real_bundle
 
 
 @pytest.mark.parametrize(("raw", "where", "code"), [
@@ -52,21 +52,13 @@ def seed(tmp_path_factory):
 
 
 def test_report_build_refuses_a_bundle_with_a_nul_in_its_system_name_and_builds_the_others(seed, tmp_path):
-    results = tmp_path / "results"
-    copy_bundle(seed, results, 0)
-    odd = copy_bundle(seed, results, 1)
-    result = json.loads((odd / "result.json").read_text())
-    result["target"]["system"]["name"] = "Board\x00 1"
-    (odd / "result.json").write_text(json.dumps(result))  # written as "Board\u0000 1"
-    proc = subprocess.run([sys.executable, "-m", "tinybench", "report", "build", "--results", str(results),
-                           "--out", str(tmp_path / "site")], capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ))
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
-    assert "1 results" in proc.stdout
-    rejected = [line for line in proc.stderr.splitlines() if line.startswith("rejected:")]
-    assert len(rejected) == 1 and odd.name in rejected[0], proc.stderr
-    assert "target/system/name: control character U+0000" in rejected[0], rejected[0]
-    pages = "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
+    def edit(odd):
+        result = json.loads((odd / "result.json").read_text())
+        result["target"]["system"]["name"] = "Board\x00 1"
+        (odd / "result.json").write_text(json.dumps(result))  # written as "Board\u0000 1"
+
+    _, rejected, pages = build_with_one_odd(seed, tmp_path, edit)
+    assert "target/system/name: control character U+0000" in rejected, rejected
     assert "\x00" not in pages and "\ufffd" not in pages and "Board 0" in pages
 
 
