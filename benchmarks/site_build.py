@@ -67,7 +67,10 @@ def clone(seed: Path, results: Path, i: int, systems: int, prefix: str = "202601
     for item in seed.iterdir():
         if item.name != "result.json":
             shutil.copyfile(item, folder / item.name)
-    (folder / "result.json").write_text(json.dumps(r))
+    # written as the bundle writer writes it (indented, non-ASCII text as UTF-8): the strict parse costs what it
+    # costs for a real run's result.json
+    (folder / "result.json").write_text(json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                                        encoding="utf-8")
 
 
 def _clone_range(args: tuple[Path, Path, int, int, int, str]) -> None:
@@ -92,7 +95,7 @@ def make(seed: Path, results: Path, start: int, count: int, systems: int, prefix
 def clones(work: Path, bundles: int, systems: int) -> Path:
     """`work/results` holding `bundles` clones of a fresh real bundle (made once per size, reused after); returns
     the seed bundle's folder."""
-    results, marker = work / "results", work / f"made-{bundles}-{systems}"
+    results, marker = work / "results", work / f"made-{bundles}-{systems}-v2"  # v2: result.json as the writer writes it
     if not marker.exists():
         shutil.rmtree(work / "seed", ignore_errors=True)
         shutil.rmtree(results, ignore_errors=True)

@@ -45,6 +45,7 @@ from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, 
                                            row_to_json)
 from tinybench.reports.result_index import ResultIndex, chunks, slim
 from tinybench.reports.results_store import system_id
+from tinybench.reports.safe_json import visible_controls
 from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, forget_folders,  # noqa: F401
                                           page_path, render_run, script_json, start_run_pages, with_nav, write_page)
 from tinybench.reports.site_state import SiteState
@@ -579,7 +580,7 @@ class _Builder:
         (count, newest) = self.db.execute("SELECT count(*), max(created_utc) FROM shown WHERE status = 'ok'").fetchone()
         index = env.get_template("index.html").render(
             dict(top, generated=f"newest result {newest}" if newest else ""), workloads=summary, n_results=count,
-            n_systems=len(systems), rejected=rejected, history=history)
+            n_systems=len(systems), rejected=visible_controls(rejected), history=visible_controls(history))
         self.write(self.out / "index.html", index, True)
 
     def _delete_strays(self) -> None:

@@ -131,8 +131,6 @@ def test_terminal_lines_show_every_one_of_them_escaped():
     assert for_terminal("\u05e9\u05d1\u05d1 \u00b5s") == "\u05e9\u05d1\u05d1 \u00b5s"
 
 
-@pytest.mark.xfail(strict=True, reason="site.py lists a rejected bundle's folder name as it is: the lead's file "
-                   "(suggested: rejected=visible_controls(rejected) where index.html is rendered)")
 def test_a_folder_name_with_an_override_is_not_shown_raw_in_the_rejected_list(seed, tmp_path):
     """A folder name is no JSON string: it reaches the index page's list of rejected bundles as it is."""
     import shutil
