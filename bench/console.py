@@ -1,4 +1,4 @@
-"""Terminal output: progress bars on stderr and the run summary table.
+"""Terminal output of `tinybench run`: the run summary table (progress bars: `progress_bars`).
 
 Every text that can come from outside (sample ids, file names, device replies, reasons) is
 shown with control characters escaped and without Rich markup interpretation, so it cannot
@@ -8,65 +8,20 @@ repaint or restyle the terminal.
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress as RichProgress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from tinybench.progress_bars import RichProgressReporter, safe, stderr  # noqa: F401 - re-exported for the CLI
 from tinybench.reports.safe_text import for_terminal
 from tinybench.runner import WorkloadResult
 from tinybench.stability import console_lines as stability_lines
 
-stderr = Console(stderr=True)
 MLPERF_NAMES = {"kws01": "kws", "vww01": "vww", "ic01": "ic", "ic02": "ic2", "ad01": "ad",
                 "sww01": "sww"}  # submittable workloads (MLPerf Tiny's model folder names)
 REQUIRED_MODES = {"sww01": (("stream", "-m stream --model reference on the official 20-minute stream: "
                                        "--data sww_long_test.json"),)}
 DEFAULT_REQUIRED = (("performance", "-m performance under the full rules"),
                     ("accuracy", "-m accuracy --data DIR with a trained model"))
-
-
-def safe(text: object) -> str:
-    """`text` for Rich markup strings: control characters escaped, markup brackets escaped."""
-    return escape(for_terminal(text))
-
-
-class _RichTask:
-    def __init__(self, progress: RichProgress, task_id: int) -> None:
-        self._progress = progress
-        self._id = task_id
-
-    def advance(self, amount: float = 1.0) -> None:
-        self._progress.advance(self._id, amount)
-
-    def describe(self, text: str) -> None:
-        self._progress.update(self._id, description=safe(text))
-
-    def finish(self) -> None:
-        self._progress.remove_task(self._id)
-
-
-class RichProgressReporter:
-    """Progress bars with elapsed time on stderr (silent when stderr is not a terminal)."""
-
-    def __init__(self) -> None:
-        self._progress = RichProgress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-            console=stderr, transient=True,
-        )
-
-    def __enter__(self) -> RichProgressReporter:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
-
-    def task(self, description: str, total: float | None = None) -> _RichTask:
-        return _RichTask(self._progress, self._progress.add_task(safe(description), total=total))
-
-    def note(self, text: str) -> None:
-        self._progress.console.print(f"[bold]▶[/bold] {safe(text)}")
 
 
 def _fmt(value: float, unit: str) -> str:

@@ -45,7 +45,10 @@ def report_build(results_dirs: tuple[Path, ...], submissions_dir: Path | None, o
         for entry in history:
             reason = f" ({entry['problems'][0]})" if entry["problems"] else ""
             click.echo(for_terminal(f"submission {entry['source']}: {entry['status']}{reason}"), err=True)
-    built = build_site(results_dirs, out_dir, extra_results=extra, history=history, full=full)
+    from tinybench.progress_bars import RichProgressReporter
+
+    with RichProgressReporter() as progress:  # (shown on a terminal only)
+        built = build_site(results_dirs, out_dir, extra_results=extra, history=history, full=full, progress=progress)
     for note in built.notes:
         click.echo(for_terminal(f"note: {note}"), err=True)
     for problem in built.skipped:
@@ -68,8 +71,11 @@ def report_export(results_dirs: tuple[Path, ...], dest: Path) -> None:
     from tinybench.reports.results_store import export, frame_from_index
     from tinybench.reports.safe_text import for_terminal
 
+    from tinybench.progress_bars import RichProgressReporter
+
     _existing(results_dirs)
-    table = frame_from_index(results_dirs)
+    with RichProgressReporter() as progress:  # (shown on a terminal only)
+        table = frame_from_index(results_dirs, progress)
     try:
         export(table.frame, dest)
     except ValueError as exc:

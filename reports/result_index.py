@@ -59,6 +59,7 @@ from importlib import resources
 from pathlib import Path
 
 from tinybench.bundle import PARTIAL_PREFIX, RESULT_FILE
+from tinybench.progress import Progress
 from tinybench.reports import cache_json
 from tinybench.reports.results_store import COLUMNS, read_bundle, rows_of, system_id
 
@@ -719,6 +720,22 @@ class ResultIndex:
             out.update(self.conn.execute(
                 f"SELECT path, summary FROM payloads WHERE path IN ({marks})", chunk).fetchall())
         return out
+
+
+def checking_progress(progress: Progress, root: Path) -> Callable[[int, int], None]:
+    """`sync`'s (done, total) reports as a progress bar, made at the first report (none when nothing is checked)."""
+    task, shown = None, 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal task, shown
+        if task is None:
+            task = progress.task(f"checking {total:,} new or changed bundles in {root}", total=total)
+        task.advance(done - shown)
+        shown = done
+        if done >= total:
+            task.finish()
+
+    return report
 
 
 def chunks(items: list, size: int) -> Iterator[list]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tinybench.bundle import PARTIAL_PREFIX, RESULT_FILE
+from tinybench.progress import Progress
 from tinybench.result_schema import SCHEMA_ID
 
 UNITS = {
@@ -168,17 +169,17 @@ SNAPSHOT = "export.parquet"  # the typed table of a results folder, beside its i
 SNAPSHOT_AGAIN = 0.05  # rewrite the snapshot when more than this share of its bundles changed since
 
 
-def frame_from_index(roots: Iterable[Path]) -> IndexedFrame:
+def frame_from_index(roots: Iterable[Path], progress: Progress | None = None) -> IndexedFrame:
     """The rows of every accepted bundle under `roots` from their results indexes (brought up to date first):
     figures as recomputed from the raw files, rejected bundles skipped with the reason. `bundle` is the
     bundle's current folder. Rows are ordered by bundle path, then mode."""
-    from tinybench.reports.result_index import ResultIndex
+    from tinybench.reports.result_index import ResultIndex, checking_progress
 
     frames, out = [], IndexedFrame(pd.DataFrame())
     for root in roots:
         index = ResultIndex(Path(root))
         try:
-            out.notes += index.sync().notes
+            out.notes += index.sync(checking_progress(progress, index.root) if progress else None).notes
             frames.append(_root_frame(index))
             (count,) = index.conn.execute("SELECT count(*) FROM bundles WHERE status = 'ok'").fetchone()
             out.bundles += count

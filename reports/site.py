@@ -38,12 +38,13 @@ from pathlib import Path
 
 from tinybench import __version__
 from tinybench.errors import TinybenchError
+from tinybench.progress import NullProgress, Progress
 from tinybench.reports import history as history_pages
 from tinybench.reports import cache_json, svg_charts, sww_views, system_pages
 from tinybench.reports.formatting import NOT_MEASURED, number, slug
 from tinybench.reports.leaderboard import (COLUMNS, ROWS_PER_PAGE, leaderboard, order, page_names, row_from_json,
                                            row_to_json)
-from tinybench.reports.result_index import ResultIndex, chunks, slim
+from tinybench.reports.result_index import ResultIndex, checking_progress, chunks, slim
 from tinybench.reports.results_store import system_id
 from tinybench.reports.safe_json import visible_controls
 from tinybench.reports.site_pages import (PAGE_NAME, RunRef, asset, environment, forget_folders,  # noqa: F401
@@ -96,6 +97,7 @@ class Diff:
 _COLUMNS = "run_id, source, sha256, workload, system_id, division, k, path"
 
 
+PAGES_SHOWN = 2000  # a build that writes at least this many run pages says so while it does
 MAX_ATTACHED = 8  # SQLite attaches at most 10 databases; indexes beyond these are copied into temporary tables
 
 
@@ -216,9 +218,10 @@ def _run_ids_used_twice(db, tables: list[str]) -> set[str]:  # noqa: ANN001
 
 
 def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | None = None,
-               history: list[dict] | None = None, full: bool = False) -> SiteReport:
+               history: list[dict] | None = None, full: bool = False, progress: Progress | None = None) -> SiteReport:
     """Bring the site in `out` up to date with the bundles under `roots` (and checked submissions' results).
-    `full`: every bundle's stamp compared (not only the sweep's) and every page rendered again."""
+    `full`: every bundle's stamp compared (not only the sweep's) and every page rendered again. `progress` shows
+    the long parts: checking new bundles, and writing many run pages."""
     started = time.perf_counter()
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / SITE_MARKER).exists():
@@ -230,19 +233,20 @@ def build_site(roots: Iterable[Path], out: Path, extra_results: list[dict] | Non
         fcntl.flock(lock, fcntl.LOCK_EX)
         forget_folders()
         try:
-            report = _build(list(roots), out, extra_results or [], history or [], full)
+            report = _build(list(roots), out, extra_results or [], history or [], full, progress or NullProgress())
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict], full: bool) -> SiteReport:
+def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict], full: bool,
+           progress: Progress) -> SiteReport:
     notes, checked = [], 0
     indexes = [ResultIndex(Path(root).resolve()) for root in roots]  # as the site state remembers them
     try:
         for index in indexes:
-            synced = index.sync(thorough=full)
+            synced = index.sync(checking_progress(progress, index.root), thorough=full)
             notes += synced.notes
             checked += synced.checked
             _export_snapshot(index, synced.checked)
@@ -257,7 +261,7 @@ def _build(roots: list[Path], out: Path, extra: list[dict], history: list[dict],
                 state.abandon()
                 state = SiteState(out, True, attach)
                 diff = _diff(state.conn, indexes, extra)
-            report = _Builder(out, state, indexes, diff.nav).run(diff, history)
+            report = _Builder(out, state, indexes, diff.nav, progress).run(diff, history)
             _remember_since(state, indexes, extra)
             (out / SITE_MARKER).write_text("built by tinybench\n")
             state.commit()
@@ -316,7 +320,9 @@ def _remember_since(state: SiteState, indexes: list[ResultIndex], extra: list[di
 
 
 class _Builder:
-    def __init__(self, out: Path, state: SiteState, indexes: list[ResultIndex], nav: list[str]) -> None:
+    def __init__(self, out: Path, state: SiteState, indexes: list[ResultIndex], nav: list[str],
+                 progress: Progress | None = None) -> None:
+        self.progress = progress or NullProgress()
         self.out, self.state, self.db, self.indexes = out, state, state.conn, indexes
         self.common = {"version": __version__, "nav_workloads": nav, "generated": ""}
         self.sub = with_nav(dict(self.common, root="../", standalone=False))
@@ -363,6 +369,8 @@ class _Builder:
         # until the run pages are written (links lead to pages that exist); runs whose page fails are then marked
         # and their systems, series and boards made again
         waiting = start_run_pages(self.out, [c.ref for c in changed], self.sub)
+        pages = self.progress.task(f"writing {len(changed):,} run pages and the pages that link to them") \
+            if len(changed) >= PAGES_SHOWN else None
         self.deferred = []
         try:
             self._remember(changed, {})
@@ -379,6 +387,8 @@ class _Builder:
             waiting(True)
             raise
         failed, written = waiting()
+        if pages is not None:
+            pages.finish()
         self._flush()
         self.rendered += written
         if failed:
