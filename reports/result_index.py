@@ -68,6 +68,7 @@ FORMAT = "4"  # the table layout; a different one is rebuilt
 SWEEP_SECONDS, SWEEP_MIN = 0.05, 32  # each sync re-stamps the longest-unstamped bundles for this long (at least this many)
 BUSY_TIMEOUT_MS = 60_000
 RUN_BUSY_TIMEOUT_MS = 5_000  # a run adding its bundle waits this long for a busy index, then leaves it to the build
+RUN_SQL_SECONDS = 10.0  # all of a run's work on the index (waits included): SQL still running then is interrupted
 HASH_CHUNK = 1 << 20
 CHECKING_MODULES = ("reports/recompute.py", "reports/recompute_quality.py", "reports/local_bundles.py",
                     "reports/results_store.py", "reports/mlperf_import.py",
@@ -531,17 +532,23 @@ class ResultIndex:
         self.conn.close()
 
     @classmethod
-    def existing(cls, root: Path, busy_ms: int | None = None) -> ResultIndex | None:
+    def existing(cls, root: Path, busy_ms: int | None = None, deadline: float | None = None) -> ResultIndex | None:
         """The index of `root` if one is there and was made by this checking code and layout; else None, and
-        nothing is created or changed (the next build decides: a run never wipes an index another version made)."""
+        nothing is created or changed (the next build decides: a run never wipes an index another version made).
+        `deadline` (time.monotonic()): SQL of this connection still running then is interrupted (sqlite3
+        OperationalError "interrupted") — an index file is as trusted as the folder it is in, and one with a trigger
+        or view that never ends must not hang a run. An index holding triggers or views is not this code's."""
         path = Path(root) / INDEX_NAME
         if not _is_text(str(path)) or not path.is_file():
             return None
         busy_ms = RUN_BUSY_TIMEOUT_MS if busy_ms is None else busy_ms
         conn = sqlite3.connect(str(path), timeout=busy_ms / 1000, isolation_level=None)
         try:
+            if deadline is not None:
+                conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
             conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-            found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
+            (foreign,) = conn.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchone()
+            found = {} if foreign else dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
         except BaseException:
             conn.close()
             raise
@@ -731,8 +738,9 @@ def add_written_bundle(root: Path, folder: Path) -> str | None:
     is one made by this code: the check (≈ 2 ms) is paid once by the run, not by the next build. Returns None when
     it was added or there is no index to keep, else one line saying why not — never raises on a busy, locked,
     corrupt or read-only index: the bundle is on disk, and the next `report build` checks it as usual."""
+    deadline = time.monotonic() + RUN_SQL_SECONDS
     try:
-        index = ResultIndex.existing(Path(root))
+        index = ResultIndex.existing(Path(root), deadline=deadline)
         if index is None:
             return None
         try:
@@ -740,7 +748,12 @@ def add_written_bundle(root: Path, folder: Path) -> str | None:
         finally:
             index.close()
     except (sqlite3.Error, OSError, ValueError) as exc:
-        return f"the results index in {root} was not updated ({exc}); the next report build checks this bundle"
+        why = str(exc)
+        if isinstance(exc, sqlite3.OperationalError) and why == "interrupted":
+            if time.monotonic() < deadline:  # a Ctrl-C raised in the progress handler: SQLite cleared it, we do not
+                raise KeyboardInterrupt from None
+            why = f"it took more than {RUN_SQL_SECONDS:g} s"
+        return f"the results index in {root} was not updated ({why}); the next report build checks this bundle"
     if record.status != "ok":
         return f"{folder}: the results index rejects this bundle: {record.reason}"
     return None
