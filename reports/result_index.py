@@ -559,15 +559,29 @@ class ResultIndex:
         index.root, index.path, index.conn, index.notes = Path(root), path, conn, []
         return index
 
-    def add(self, folder: Path) -> Record:
-        """Check one bundle folder just written under the root (what `tinybench run` does with its own bundle) and
-        store its verdict as a sync would: the next build finds it known with the same stamp and checks nothing.
-        The stamp is taken before the check (a bundle changed meanwhile is checked again by the next sync); the
-        generation is taken inside the write transaction."""
-        rel = Path(folder).relative_to(self.root).as_posix()
-        stamp = stamp_of(self.root / rel)
-        record = check_folder(self.root, self.root / rel, os.stat(self.root / rel).st_ino, stamp)
+    def add(self, folder: Path) -> Record | None:
+        """Check one bundle folder just written directly in the root (what `tinybench run` does with its own bundle)
+        and store its verdict as a sync would: the next build finds it known with the same stamp and checks nothing.
+        The stamp is taken before the check and again inside the write transaction: a bundle that changed meanwhile
+        is not stored (None; a build may have stored the verdict of its new bytes while this add waited for the
+        index, and the folder, known by path and inode, would be looked at again only by the sweep). The generation
+        is taken inside the write transaction. ValueError for a folder that is not a visible child of the root (a
+        row the listing never finds would be kept while the results folder does not change)."""
+        folder = Path(folder)
+        name = folder.name
+        if folder.parent != self.root or name in ("", ".", "..") or name.startswith((".", PARTIAL_PREFIX)):
+            raise ValueError(f"{folder} is not a bundle folder directly in {self.root}")
+        where = self.root / name
+        ino = os.stat(where).st_ino
+        stamp = stamp_of(where)
+        record = check_folder(self.root, where, ino, stamp)
         with self._write(self.conn):
+            try:
+                unchanged = os.stat(where).st_ino == ino and stamp_of(where) == stamp
+            except OSError:
+                unchanged = False
+            if not unchanged:
+                return None
             (count,) = self.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
                                          "coalesce((SELECT max(stamped) FROM removed), 0)) + 1").fetchone()
             self._store([record], count)
@@ -754,6 +768,8 @@ def add_written_bundle(root: Path, folder: Path) -> str | None:
                 raise KeyboardInterrupt from None
             why = f"it took more than {RUN_SQL_SECONDS:g} s"
         return f"the results index in {root} was not updated ({why}); the next report build checks this bundle"
+    if record is None:
+        return f"{folder} changed while it was checked; the next report build checks it"
     if record.status != "ok":
         return f"{folder}: the results index rejects this bundle: {record.reason}"
     return None
