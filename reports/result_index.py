@@ -186,7 +186,7 @@ class Listing:
 
     known: set[tuple[str, int]] = field(default_factory=set)  # (path, inode) as in the index (not stat-ed)
     fresh: dict[str, tuple[Path, int, str]] = field(default_factory=dict)  # path → (folder, inode, stamp)
-    nested: bool = False  # some bundle is not directly in the results folder
+    nested: bool = False  # some bundle is not directly in the results folder, or a subfolder could get one
     not_text: list[str] = field(default_factory=list)  # folders skipped: their name is not UTF-8 (as "r\\xff")
 
 
@@ -231,8 +231,9 @@ def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
                 if any(e.name == RESULT_FILE for e in inner):
                     out.fresh[rel] = (Path(entry.path), entry.inode(), _stamp(inner))
                     out.nested |= bool(prefix)
-                else:
+                else:  # a bundle renamed into it later changes this folder, not the results folder: listed each time
                     stack.append((rel + "/", inner))
+                    out.nested = True
             except OSError:
                 continue  # vanished while walking: it is gone
     return out
