@@ -538,9 +538,17 @@ class ResultIndex:
         nothing is created or changed (the next build decides: a run never wipes an index another version made).
         `deadline` (time.monotonic()): SQL of this connection still running then is interrupted (sqlite3
         OperationalError "interrupted") — an index file is as trusted as the folder it is in, and one with a trigger
-        or view that never ends must not hang a run. An index holding triggers or views is not this code's."""
+        or view that never ends must not hang a run. An index holding triggers or views is not this code's; nor is
+        one reached through a link (a symlinked `.tinybench-index` or index file, a hard-linked index file): it may
+        be another folder's, whose builds would then list a bundle that folder does not have."""
         path = Path(root) / INDEX_NAME
-        if not _is_text(str(path)) or not path.is_file():
+        if not _is_text(str(path)):
+            return None
+        try:
+            folder, file = os.lstat(path.parent), os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISDIR(folder.st_mode) or not stat.S_ISREG(file.st_mode) or file.st_nlink != 1:
             return None
         busy_ms = RUN_BUSY_TIMEOUT_MS if busy_ms is None else busy_ms
         conn = sqlite3.connect(str(path), timeout=busy_ms / 1000, isolation_level=None)

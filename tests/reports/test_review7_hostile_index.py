@@ -1,4 +1,5 @@
-"""Review 7: an index file shaped by someone else (it sits at the results folder's trust level) must not hang a run.
+"""Review 7: an index file shaped by someone else (it sits at the results folder's trust level) must not hang a run,
+nor make a run write into another folder's index.
 
 An index whose meta rows match this code but whose SQL never ends — a trigger on `bundles` or a `meta` view running
 an endless recursive query — made `tinybench run` hang for ever after writing its bundle (Ctrl-C did nothing: SQLite
@@ -98,3 +99,24 @@ def test_ctrl_c_during_the_index_sql_is_not_swallowed(seed, results):
                 add_written_bundle(results, added)
     finally:
         timer.cancel()
+
+
+@pytest.mark.parametrize("link", ["folder-symlink", "file-symlink", "hard-link"])
+def test_a_run_never_adds_to_an_index_that_is_another_folders(seed, results, tmp_path, link):
+    """`.tinybench-index` (or index.sqlite) of one results folder linked to another's: the run into the first added
+    its bundle to the second's index, and the second's incremental builds (its own folder unchanged) showed a bundle
+    it does not have. A run adds only to an index file that is its folder's own."""
+    other = tmp_path / "other"
+    copy_bundle(seed, other, 40)
+    sync(other)
+    if link == "folder-symlink":
+        (results / ".tinybench-index").symlink_to(other / ".tinybench-index")
+    else:
+        (results / ".tinybench-index").mkdir()
+        make = (results / INDEX_NAME).symlink_to if link == "file-symlink" else (results / INDEX_NAME).hardlink_to
+        make(other / INDEX_NAME)
+    added = copy_bundle(seed, results, 41)
+    assert add_written_bundle(results, added) is None
+    _, entries = sync(other)
+    assert [e.path for e in entries] == [p.name for p in other.iterdir() if not p.name.startswith(".")], \
+        "another folder's index lists a bundle it does not have"
