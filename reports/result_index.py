@@ -574,14 +574,17 @@ class ResultIndex:
         The stamp is taken before the check and again inside the write transaction: a bundle that changed meanwhile
         is not stored (None; a build may have stored the verdict of its new bytes while this add waited for the
         index, and the folder, known by path and inode, would be looked at again only by the sweep). The generation
-        is taken inside the write transaction. ValueError for a folder that is not a visible child of the root (a
-        row the listing never finds would be kept while the results folder does not change)."""
+        is taken inside the write transaction. ValueError for a folder that is not a visible child of the root, or
+        is a link (a row the listing never finds would be kept while the results folder does not change)."""
         folder = Path(folder)
         name = folder.name
         if folder.parent != self.root or name in ("", ".", "..") or name.startswith((".", PARTIAL_PREFIX)):
             raise ValueError(f"{folder} is not a bundle folder directly in {self.root}")
         where = self.root / name
-        ino = os.stat(where).st_ino
+        found = os.lstat(where)
+        if not stat.S_ISDIR(found.st_mode):  # a link: the listing never takes it (the row would stay while it is flat)
+            raise ValueError(f"{folder} is not a folder (a link?)")
+        ino = found.st_ino
         stamp = stamp_of(where)
         record = check_folder(self.root, where, ino, stamp)
         with self._write(self.conn):

@@ -63,13 +63,15 @@ def test_an_add_never_puts_back_the_verdict_of_bytes_changed_while_it_checked(se
 
 
 def test_only_a_bundle_directly_in_the_results_folder_is_added(seed, results, tmp_path):
-    """`..` in the folder, or a subfolder: a row for a bundle the listing never finds (or finds elsewhere) was kept
+    """`..` in the folder, a subfolder or a link: a row for a bundle the listing never finds (or finds elsewhere) was kept
     by the builds while the results folder itself did not change — an outside bundle shown as one of the results."""
     sync(results)
     outside = copy_bundle(seed, tmp_path / "elsewhere", 21)
     nested = copy_bundle(seed, results / "sub", 22)
+    (results / "link").symlink_to(outside)  # (made before the build: the results folder is unchanged after it)
     sync(results)
-    for folder in (results / ".." / "elsewhere" / outside.name, nested, results / ".", results / ".." / results.name):
+    for folder in (results / ".." / "elsewhere" / outside.name, nested, results / ".", results / ".." / results.name,
+                   results / "link"):
         why = add_written_bundle(results, folder)
         assert why is not None and "not updated" in why, (folder, why)
     _, entries = sync(results)
