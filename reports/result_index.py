@@ -68,6 +68,7 @@ FORMAT = "4"  # the table layout; a different one is rebuilt
 SWEEP_SECONDS, SWEEP_MIN = 0.05, 32  # each sync re-stamps the longest-unstamped bundles for this long (at least this many)
 BUSY_TIMEOUT_MS = 60_000
 RUN_BUSY_TIMEOUT_MS = 5_000  # a run adding its bundle waits this long for a busy index, then leaves it to the build
+RUN_BUSY_STEP_MS = 50  # … in steps this long, between which a Ctrl-C is seen
 RUN_SQL_SECONDS = 10.0  # all of a run's work on the index (waits included): SQL still running then is interrupted
 HASH_CHUNK = 1 << 20
 CHECKING_MODULES = ("reports/recompute.py", "reports/recompute_quality.py", "reports/local_bundles.py",
@@ -457,6 +458,7 @@ class ResultIndex:
             raise TinybenchError(f"{shown}: the results folder's path is not UTF-8 text",
                                  hint="rename the folder (or the folder it is in)")
         self.notes: list[str] = []
+        self.busy_wait: float | None = None  # (s) how long add waits for a busy index in steps (None: one SQLite wait)
         if path is None:
             # a folder that is itself one bundle gets no file beside its own (its file list is checked)
             path = None if (self.root / RESULT_FILE).is_file() else self.root / INDEX_NAME
@@ -520,8 +522,17 @@ class ResultIndex:
 
     @staticmethod
     @contextlib.contextmanager
-    def _write(conn: sqlite3.Connection) -> Iterator[None]:
-        conn.execute("BEGIN IMMEDIATE")
+    def _write(conn: sqlite3.Connection, wait: float | None = None) -> Iterator[None]:
+        """One write transaction. `wait` (s): how long to wait for a busy index in Python, in SQLite busy waits of
+        the connection's own (short) timeout — a Ctrl-C is not seen while SQLite sleeps in C; None: one wait."""
+        end = None if wait is None else time.monotonic() + wait
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if end is None or time.monotonic() >= end or "locked" not in str(exc):
+                    raise
         try:
             yield
         except BaseException:
@@ -551,11 +562,12 @@ class ResultIndex:
         if not stat.S_ISDIR(folder.st_mode) or not stat.S_ISREG(file.st_mode) or file.st_nlink != 1:
             return None
         busy_ms = RUN_BUSY_TIMEOUT_MS if busy_ms is None else busy_ms
-        conn = sqlite3.connect(str(path), timeout=busy_ms / 1000, isolation_level=None)
+        step_ms = min(busy_ms, RUN_BUSY_STEP_MS)  # SQLite's own waits (in C, deaf to Ctrl-C): short, retried by add
+        conn = sqlite3.connect(str(path), timeout=step_ms / 1000, isolation_level=None)
         try:
             if deadline is not None:
                 conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
-            conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            conn.execute(f"PRAGMA busy_timeout={int(step_ms)}")
             (foreign,) = conn.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchone()
             found = {} if foreign else dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
         except BaseException:
@@ -566,6 +578,7 @@ class ResultIndex:
             return None
         index = cls.__new__(cls)
         index.root, index.path, index.conn, index.notes = Path(root), path, conn, []
+        index.busy_wait = busy_ms / 1000
         return index
 
     def add(self, folder: Path) -> Record | None:
@@ -587,7 +600,7 @@ class ResultIndex:
         ino = found.st_ino
         stamp = stamp_of(where)
         record = check_folder(self.root, where, ino, stamp)
-        with self._write(self.conn):
+        with self._write(self.conn, self.busy_wait):
             try:
                 unchanged = os.stat(where).st_ino == ino and stamp_of(where) == stamp
             except OSError:

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -120,3 +121,38 @@ def test_a_run_never_adds_to_an_index_that_is_another_folders(seed, results, tmp
     _, entries = sync(other)
     assert [e.path for e in entries] == [p.name for p in other.iterdir() if not p.name.startswith(".")], \
         "another folder's index lists a bundle it does not have"
+
+
+LOCKER = ("import sqlite3, sys\nconn = sqlite3.connect(sys.argv[1], isolation_level=None)\nconn.execute('BEGIN IMMEDIATE')\n"
+          "print('locked', flush=True)\nsys.stdin.readline()\nconn.execute('ROLLBACK')\n")
+
+
+def test_ctrl_c_while_a_run_waits_for_a_busy_index_stops_it_at_once(results, ctrl_c_works):
+    """SQLite's own busy wait sleeps in C, where Python sees no signal: a Ctrl-C waited up to the 5 s the run gives a
+    busy index. The run waits in short steps, so Ctrl-C stops it at once (exit 130, its bundle kept)."""
+    sync(results)
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(results / INDEX_NAME)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    before = {p.name for p in results.iterdir()}
+    proc = None
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        proc = run(results, preexec_fn=ctrl_c_works)
+        deadline = time.monotonic() + 120
+        while not ({p.name for p in results.iterdir() if not p.name.startswith(".")} - before):
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before writing its bundle"
+            time.sleep(0.02)
+        time.sleep(0.5)  # (its check takes ~0.1 s: it waits for the index now)
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+        waited = time.monotonic() - started
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        locker.communicate("\n", timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert waited < 2, f"Ctrl-C took {waited:.1f} s to stop the run"
+    (new,) = {p.name for p in results.iterdir()} - before
+    assert (results / new / "result.json").is_file()
