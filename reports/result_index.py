@@ -523,9 +523,12 @@ class ResultIndex:
     @staticmethod
     @contextlib.contextmanager
     def _write(conn: sqlite3.Connection, wait: float | None = None) -> Iterator[None]:
-        """One write transaction. `wait` (s): how long to wait for a busy index in Python, in SQLite busy waits of
-        the connection's own (short) timeout — a Ctrl-C is not seen while SQLite sleeps in C; None: one wait."""
+        """One write transaction. `wait` (s): how long to wait for a busy index, in SQLite busy waits of
+        RUN_BUSY_STEP_MS retried here — a Ctrl-C is not seen while SQLite sleeps in C; None: the connection's own
+        busy timeout, in one wait."""
         end = None if wait is None else time.monotonic() + wait
+        if wait is not None:
+            conn.execute(f"PRAGMA busy_timeout={min(RUN_BUSY_STEP_MS, int(wait * 1000))}")
         while True:
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -562,12 +565,11 @@ class ResultIndex:
         if not stat.S_ISDIR(folder.st_mode) or not stat.S_ISREG(file.st_mode) or file.st_nlink != 1:
             return None
         busy_ms = RUN_BUSY_TIMEOUT_MS if busy_ms is None else busy_ms
-        step_ms = min(busy_ms, RUN_BUSY_STEP_MS)  # SQLite's own waits (in C, deaf to Ctrl-C): short, retried by add
-        conn = sqlite3.connect(str(path), timeout=step_ms / 1000, isolation_level=None)
+        conn = sqlite3.connect(str(path), timeout=busy_ms / 1000, isolation_level=None)
         try:
             if deadline is not None:
                 conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
-            conn.execute(f"PRAGMA busy_timeout={int(step_ms)}")
+            conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             (foreign,) = conn.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchone()
             found = {} if foreign else dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
         except BaseException:
