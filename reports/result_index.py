@@ -69,6 +69,8 @@ FORMAT = "4"  # the table layout; a different one is rebuilt
 SWEEP_SECONDS, SWEEP_MIN = 0.05, 32  # each sync re-stamps the longest-unstamped bundles for this long (at least this many)
 BUSY_TIMEOUT_MS = 60_000
 RUN_BUSY_TIMEOUT_MS = 5_000  # a run adding its bundle waits this long for a busy index, then leaves it to the build
+RUN_BUSY_STEP_MS = 50  # … in steps this long, between which a Ctrl-C is seen
+RUN_SQL_SECONDS = 10.0  # all of a run's work on the index (waits included): SQL still running then is interrupted
 HASH_CHUNK = 1 << 20
 CHECKING_MODULES = ("reports/recompute.py", "reports/recompute_quality.py", "reports/local_bundles.py",
                     "reports/results_store.py", "reports/mlperf_import.py",
@@ -186,7 +188,7 @@ class Listing:
 
     known: set[tuple[str, int]] = field(default_factory=set)  # (path, inode) as in the index (not stat-ed)
     fresh: dict[str, tuple[Path, int, str]] = field(default_factory=dict)  # path → (folder, inode, stamp)
-    nested: bool = False  # some bundle is not directly in the results folder
+    nested: bool = False  # some bundle is not directly in the results folder, or a subfolder could get one
     not_text: list[str] = field(default_factory=list)  # folders skipped: their name is not UTF-8 (as "r\\xff")
 
 
@@ -231,8 +233,9 @@ def list_bundles(root: Path, known: set[tuple[str, int]]) -> Listing:
                 if any(e.name == RESULT_FILE for e in inner):
                     out.fresh[rel] = (Path(entry.path), entry.inode(), _stamp(inner))
                     out.nested |= bool(prefix)
-                else:
+                else:  # a bundle renamed into it later changes this folder, not the results folder: listed each time
                     stack.append((rel + "/", inner))
+                    out.nested = True
             except OSError:
                 continue  # vanished while walking: it is gone
     return out
@@ -456,6 +459,7 @@ class ResultIndex:
             raise TinybenchError(f"{shown}: the results folder's path is not UTF-8 text",
                                  hint="rename the folder (or the folder it is in)")
         self.notes: list[str] = []
+        self.busy_wait: float | None = None  # (s) how long add waits for a busy index in steps (None: one SQLite wait)
         if path is None:
             # a folder that is itself one bundle gets no file beside its own (its file list is checked)
             path = None if (self.root / RESULT_FILE).is_file() else self.root / INDEX_NAME
@@ -519,8 +523,20 @@ class ResultIndex:
 
     @staticmethod
     @contextlib.contextmanager
-    def _write(conn: sqlite3.Connection) -> Iterator[None]:
-        conn.execute("BEGIN IMMEDIATE")
+    def _write(conn: sqlite3.Connection, wait: float | None = None) -> Iterator[None]:
+        """One write transaction. `wait` (s): how long to wait for a busy index, in SQLite busy waits of
+        RUN_BUSY_STEP_MS retried here — a Ctrl-C is not seen while SQLite sleeps in C; None: the connection's own
+        busy timeout, in one wait."""
+        end = None if wait is None else time.monotonic() + wait
+        if wait is not None:
+            conn.execute(f"PRAGMA busy_timeout={min(RUN_BUSY_STEP_MS, int(wait * 1000))}")
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if end is None or time.monotonic() >= end or "locked" not in str(exc):
+                    raise
         try:
             yield
         except BaseException:
@@ -532,17 +548,31 @@ class ResultIndex:
         self.conn.close()
 
     @classmethod
-    def existing(cls, root: Path, busy_ms: int | None = None) -> ResultIndex | None:
+    def existing(cls, root: Path, busy_ms: int | None = None, deadline: float | None = None) -> ResultIndex | None:
         """The index of `root` if one is there and was made by this checking code and layout; else None, and
-        nothing is created or changed (the next build decides: a run never wipes an index another version made)."""
+        nothing is created or changed (the next build decides: a run never wipes an index another version made).
+        `deadline` (time.monotonic()): SQL of this connection still running then is interrupted (sqlite3
+        OperationalError "interrupted") — an index file is as trusted as the folder it is in, and one with a trigger
+        or view that never ends must not hang a run. An index holding triggers or views is not this code's; nor is
+        one reached through a link (a symlinked `.tinybench-index` or index file, a hard-linked index file): it may
+        be another folder's, whose builds would then list a bundle that folder does not have."""
         path = Path(root) / INDEX_NAME
-        if not _is_text(str(path)) or not path.is_file():
+        if not _is_text(str(path)):
+            return None
+        try:
+            folder, file = os.lstat(path.parent), os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISDIR(folder.st_mode) or not stat.S_ISREG(file.st_mode) or file.st_nlink != 1:
             return None
         busy_ms = RUN_BUSY_TIMEOUT_MS if busy_ms is None else busy_ms
         conn = sqlite3.connect(str(path), timeout=busy_ms / 1000, isolation_level=None)
         try:
+            if deadline is not None:
+                conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
             conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-            found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
+            (foreign,) = conn.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchone()
+            found = {} if foreign else dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
         except BaseException:
             conn.close()
             raise
@@ -551,17 +581,35 @@ class ResultIndex:
             return None
         index = cls.__new__(cls)
         index.root, index.path, index.conn, index.notes = Path(root), path, conn, []
+        index.busy_wait = busy_ms / 1000
         return index
 
-    def add(self, folder: Path) -> Record:
-        """Check one bundle folder just written under the root (what `tinybench run` does with its own bundle) and
-        store its verdict as a sync would: the next build finds it known with the same stamp and checks nothing.
-        The stamp is taken before the check (a bundle changed meanwhile is checked again by the next sync); the
-        generation is taken inside the write transaction."""
-        rel = Path(folder).relative_to(self.root).as_posix()
-        stamp = stamp_of(self.root / rel)
-        record = check_folder(self.root, self.root / rel, os.stat(self.root / rel).st_ino, stamp)
-        with self._write(self.conn):
+    def add(self, folder: Path) -> Record | None:
+        """Check one bundle folder just written directly in the root (what `tinybench run` does with its own bundle)
+        and store its verdict as a sync would: the next build finds it known with the same stamp and checks nothing.
+        The stamp is taken before the check and again inside the write transaction: a bundle that changed meanwhile
+        is not stored (None; a build may have stored the verdict of its new bytes while this add waited for the
+        index, and the folder, known by path and inode, would be looked at again only by the sweep). The generation
+        is taken inside the write transaction. ValueError for a folder that is not a visible child of the root, or
+        is a link (a row the listing never finds would be kept while the results folder does not change)."""
+        folder = Path(folder)
+        name = folder.name
+        if folder.parent != self.root or name in ("", ".", "..") or name.startswith((".", PARTIAL_PREFIX)):
+            raise ValueError(f"{folder} is not a bundle folder directly in {self.root}")
+        where = self.root / name
+        found = os.lstat(where)
+        if not stat.S_ISDIR(found.st_mode):  # a link: the listing never takes it (the row would stay while it is flat)
+            raise ValueError(f"{folder} is not a folder (a link?)")
+        ino = found.st_ino
+        stamp = stamp_of(where)
+        record = check_folder(self.root, where, ino, stamp)
+        with self._write(self.conn, self.busy_wait):
+            try:
+                unchanged = os.lstat(where).st_ino == ino and stamp_of(where) == stamp
+            except OSError:
+                unchanged = False
+            if not unchanged:
+                return None
             (count,) = self.conn.execute("SELECT max(coalesce((SELECT max(stamped) FROM bundles), 0), "
                                          "coalesce((SELECT max(stamped) FROM removed), 0)) + 1").fetchone()
             self._store([record], count)
@@ -745,11 +793,12 @@ def chunks(items: list, size: int) -> Iterator[list]:
 
 def add_written_bundle(root: Path, folder: Path) -> str | None:
     """Add a bundle `tinybench run` (or an import) has just written in `root` to root's results index, when there
-    is one made by this code: the check (≈ 2 ms) is paid once by the run, not by the next build. Returns None when
+    is one made by this code: the check (≈ 4 ms) is paid once by the run, not by the next build. Returns None when
     it was added or there is no index to keep, else one line saying why not — never raises on a busy, locked,
     corrupt or read-only index: the bundle is on disk, and the next `report build` checks it as usual."""
+    deadline = time.monotonic() + RUN_SQL_SECONDS
     try:
-        index = ResultIndex.existing(Path(root))
+        index = ResultIndex.existing(Path(root), deadline=deadline)
         if index is None:
             return None
         try:
@@ -757,7 +806,14 @@ def add_written_bundle(root: Path, folder: Path) -> str | None:
         finally:
             index.close()
     except (sqlite3.Error, OSError, ValueError) as exc:
-        return f"the results index in {root} was not updated ({exc}); the next report build checks this bundle"
+        why = str(exc)
+        if isinstance(exc, sqlite3.OperationalError) and why == "interrupted":
+            if time.monotonic() < deadline:  # a Ctrl-C raised in the progress handler: SQLite cleared it, we do not
+                raise KeyboardInterrupt from None
+            why = f"it took more than {RUN_SQL_SECONDS:g} s"
+        return f"the results index in {root} was not updated ({why}); the next report build checks this bundle"
+    if record is None:
+        return f"{folder} changed while it was checked; the next report build checks it"
     if record.status != "ok":
         return f"{folder}: the results index rejects this bundle: {record.reason}"
     return None
