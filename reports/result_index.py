@@ -474,13 +474,19 @@ class ResultIndex:
         if self.path is not None:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+        if _foreign_sql(conn):  # before any table is read: a trigger or view could run a query that never ends
+            conn.close()
+            raise sqlite3.DatabaseError("it holds triggers or views, which no index tinybench makes has")
         conn.executescript(_TABLES)
-        wanted = {"format": FORMAT, "code": code_fingerprint()}
-        found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
+        wanted = _meta_wanted(self.root, self.path)
+        found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code', 'folder')"))
         if found != wanted:
             with self._write(conn):
-                if found:
+                if found and {k: found.get(k) for k in ("format", "code")} != {k: wanted[k] for k in ("format", "code")}:
                     self.notes.append("the index was made by other checking code or layout; every bundle is checked again")
+                elif found:
+                    self.notes.append("the index was made for another folder (copied or moved here with it): its "
+                                      "verdicts are not taken; every bundle is checked again")
                 conn.execute("DELETE FROM bundles")
                 conn.execute("DELETE FROM results")
                 conn.execute("DELETE FROM payloads")
@@ -571,12 +577,12 @@ class ResultIndex:
             if deadline is not None:
                 conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
             conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-            (foreign,) = conn.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchone()
-            found = {} if foreign else dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code')"))
+            found = {} if _foreign_sql(conn) else dict(conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('format', 'code', 'folder')"))
         except BaseException:
             conn.close()
             raise
-        if found != {"format": FORMAT, "code": code_fingerprint()}:
+        if found != _meta_wanted(Path(root), path):
             conn.close()
             return None
         index = cls.__new__(cls)
@@ -768,6 +774,25 @@ class ResultIndex:
             out.update(self.conn.execute(
                 f"SELECT path, summary FROM payloads WHERE path IN ({marks})", chunk).fetchall())
         return out
+
+
+def _foreign_sql(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds a trigger or a view (SQL that runs when a table is read or written): an index file
+    is as trusted as its folder, and tinybench's own has neither."""
+    (count,) = conn.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchone()
+    return count > 0
+
+
+def _meta_wanted(root: Path, path: Path | None) -> dict[str, str]:
+    """What an index's meta must say to be used: this layout, this checking code, and — for one on disk — this
+    results folder (device and inode): an index copied along with a folder someone else made (`cp -a`, rsync, an
+    archive) holds verdicts this tinybench never reached, and is started over (moving a folder within one file
+    system keeps it)."""
+    wanted = {"format": FORMAT, "code": code_fingerprint()}
+    if path is not None:
+        st = os.stat(root)
+        wanted["folder"] = f"{st.st_dev}:{st.st_ino}"
+    return wanted
 
 
 def checking_progress(progress: Progress, root: Path) -> Callable[[int, int], None]:
