@@ -500,6 +500,10 @@ class ResultIndex:
         if self.path is not None and not os.access(self.root, os.W_OK) and not self.path.parent.is_dir():
             self.notes.append(f"{self.root} is not writable: the index is kept in memory for this build")
             self.path = None
+        if self.path is not None and (problem := _in_the_way(self.path)):
+            self.notes.append(f"{problem}: the index is kept in memory for this build (remove or rename it; "
+                              "tinybench keeps its results index there)")
+            self.path = None
         if self.path is not None:
             self.path.parent.mkdir(exist_ok=True)
         try:
@@ -774,6 +778,30 @@ class ResultIndex:
             out.update(self.conn.execute(
                 f"SELECT path, summary FROM payloads WHERE path IN ({marks})", chunk).fetchall())
         return out
+
+
+def _in_the_way(path: Path) -> str | None:
+    """What stands where the index goes and is no index (a file named like its folder; a folder, FIFO or device
+    named like one of its files — SQLite would fail on it, or block reading a FIFO for ever), or None. Nothing there
+    is removed: it is not tinybench's."""
+    try:
+        st = os.stat(path.parent)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path.parent} cannot be used ({exc.strerror or exc})"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{path.parent} is not a folder"
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal", "index.lock"):
+        try:
+            st = os.stat(path.parent / name)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            return f"{path.parent / name} cannot be used ({exc.strerror or exc})"
+        if not stat.S_ISREG(st.st_mode):
+            return f"{path.parent / name} is not a regular file"
+    return None
 
 
 def _foreign_sql(conn: sqlite3.Connection) -> bool:

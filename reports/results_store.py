@@ -7,6 +7,7 @@ nullable dtypes, so a figure that was not measured stays missing (NA), never zer
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -180,7 +181,9 @@ def frame_from_index(roots: Iterable[Path], progress: Progress | None = None) ->
         index = ResultIndex(Path(root))
         try:
             out.notes += index.sync(checking_progress(progress, index.root) if progress else None).notes
+            kept = len(index.notes)
             frames.append(_root_frame(index))
+            out.notes += index.notes[kept:]
             (count,) = index.conn.execute("SELECT count(*) FROM bundles WHERE status = 'ok'").fetchone()
             out.bundles += count
             out.skipped += [f"{index.root / path}: {reason}" for path, reason in index.conn.execute(
@@ -290,10 +293,16 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
     if snapshot is not None and since is not None:
         frame.attrs = {"tinybench": json.dumps(dict(stamp, generation=max(generation - 1, 0)))}
         tmp = snapshot.with_name(f".{SNAPSHOT}.{os.getpid()}.tmp")
-        frame.to_parquet(tmp, index=False)
-        with index._write(index.conn):  # noqa: SLF001 - its mark beside the index (a race leaves a mismatch: made again)
-            index.conn.execute("INSERT OR REPLACE INTO meta VALUES ('snapshot', ?)", (_file_mark(os.stat(tmp)),))
-        os.replace(tmp, snapshot)
+        try:
+            frame.to_parquet(tmp, index=False)
+            with index._write(index.conn):  # noqa: SLF001 - its mark beside the index (a race leaves a mismatch)
+                index.conn.execute("INSERT OR REPLACE INTO meta VALUES ('snapshot', ?)", (_file_mark(os.stat(tmp)),))
+            os.replace(tmp, snapshot)
+        except OSError as exc:  # something in the way (a folder named like it, a full disk): a cache, not kept
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            index.notes.append(f"the export's snapshot {snapshot} could not be written ({exc.strerror or exc}); "
+                               "exports make the table from the index each time")
     return frame.drop(columns=["path", "sha256"]).reset_index(drop=True)
 
 
