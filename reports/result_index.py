@@ -476,7 +476,8 @@ class ResultIndex:
             conn.execute("PRAGMA synchronous=NORMAL")
         if _foreign_sql(conn):  # before any table is read: a trigger or view could run a query that never ends
             conn.close()
-            raise sqlite3.DatabaseError("it holds triggers or views, which no index tinybench makes has")
+            raise sqlite3.DatabaseError("it holds triggers or views, or tables of another layout, which no index "
+                                        "tinybench makes has")
         conn.executescript(_TABLES)
         wanted = _meta_wanted(self.root, self.path)
         found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code', 'folder')"))
@@ -517,7 +518,8 @@ class ResultIndex:
         with contextlib.suppress(Exception):
             self.conn.close()
         assert self.path is not None
-        with open(self.path.with_name("index.lock"), "a+") as lock:
+        nofollow = lambda name, flags: os.open(name, flags | getattr(os, "O_NOFOLLOW", 0))  # noqa: E731
+        with open(self.path.with_name("index.lock"), "a+", opener=nofollow) as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 try:  # another process may have rebuilt it meanwhile
@@ -782,33 +784,52 @@ class ResultIndex:
 
 def _in_the_way(path: Path) -> str | None:
     """What stands where the index goes and is no index (a file named like its folder; a folder, FIFO or device
-    named like one of its files — SQLite would fail on it, or block reading a FIFO for ever), or None. Nothing there
-    is removed: it is not tinybench's."""
+    named like one of its files — SQLite would fail on it, or block reading a FIFO for ever; a symbolic link, even
+    a dangling one — SQLite follows it, and would create, write or add its tables to whatever it names, someone
+    else's file or database, as the user running the build), or None. Nothing there is removed: it is not
+    tinybench's."""
     try:
-        st = os.stat(path.parent)
+        st = os.lstat(path.parent)
     except FileNotFoundError:
         return None
     except OSError as exc:
         return f"{path.parent} cannot be used ({exc.strerror or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path.parent} is a link"
     if not stat.S_ISDIR(st.st_mode):
         return f"{path.parent} is not a folder"
     for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal", "index.lock"):
         try:
-            st = os.stat(path.parent / name)
+            st = os.lstat(path.parent / name)
         except FileNotFoundError:
             continue
         except OSError as exc:
             return f"{path.parent / name} cannot be used ({exc.strerror or exc})"
+        if stat.S_ISLNK(st.st_mode):
+            return f"{path.parent / name} is a link"
         if not stat.S_ISREG(st.st_mode):
             return f"{path.parent / name} is not a regular file"
     return None
 
 
+@lru_cache(maxsize=1)
+def _own_schema() -> frozenset[tuple]:
+    """Every (type, name, table, SQL) of sqlite_master in an index this code makes (ANALYZE's table included)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(_TABLES)
+        conn.execute("ANALYZE main")
+        return frozenset(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    finally:
+        conn.close()
+
+
 def _foreign_sql(conn: sqlite3.Connection) -> bool:
-    """Whether the database holds a trigger or a view (SQL that runs when a table is read or written): an index file
-    is as trusted as its folder, and tinybench's own has neither."""
-    (count,) = conn.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchone()
-    return count > 0
+    """Whether the database holds anything an index this code makes has not: a trigger or a view (SQL that runs when
+    a table is read or written), a table of another layout (a `results` table with other columns, a CHECK refusing
+    every row: every write would fail), an index on an expression — an index file is as trusted as its folder."""
+    found = set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    return not found <= _own_schema()
 
 
 def _meta_wanted(root: Path, path: Path | None) -> dict[str, str]:
