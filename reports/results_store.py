@@ -256,7 +256,10 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
     base = None
     if snapshot is not None and snapshot.exists():
         try:
-            with open(snapshot, "rb") as file:  # the very file this index wrote (else edited by someone: not used)
+            # opened without following a link or blocking on a FIFO named like it (an export would wait for ever)
+            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+            with open(snapshot, "rb", opener=lambda name, _: os.open(name, flags)) as file:
+                # the very file this index wrote (else edited by someone: not used)
                 if _file_mark(os.fstat(file.fileno())) != _meta(index, "snapshot"):
                     raise ValueError("not the snapshot this index wrote")
                 base = pd.read_parquet(file)
@@ -294,7 +297,10 @@ def _root_frame(index) -> pd.DataFrame:  # noqa: ANN001 - ResultIndex
         frame.attrs = {"tinybench": json.dumps(dict(stamp, generation=max(generation - 1, 0)))}
         tmp = snapshot.with_name(f".{SNAPSHOT}.{os.getpid()}.tmp")
         try:
-            frame.to_parquet(tmp, index=False)
+            with contextlib.suppress(FileNotFoundError):  # a link left there (its name is guessable) is not written through
+                os.unlink(tmp)
+            with open(tmp, "xb") as file:  # O_EXCL: made here, never an existing file or a link's target
+                frame.to_parquet(file, index=False)
             with index._write(index.conn):  # noqa: SLF001 - its mark beside the index (a race leaves a mismatch)
                 index.conn.execute("INSERT OR REPLACE INTO meta VALUES ('snapshot', ?)", (_file_mark(os.stat(tmp)),))
             os.replace(tmp, snapshot)
