@@ -45,8 +45,13 @@ def run_query(results_dir: Path, sql: str, limit: int, timeout: float,
             index.sync()
         finally:
             index.close()
-    if not path.is_file():
-        raise TinybenchError(f"no results index in {results_dir}", hint="run `tinybench report build` or drop --no-sync")
+    # only an index made here for this folder, by this code (not a link, no trigger or view, not copied along with
+    # another folder: its verdicts were never reached here)
+    made_here = ResultIndex.existing(Path(results_dir), deadline=time.monotonic() + timeout)
+    if made_here is None:
+        raise TinybenchError(f"no results index made for {results_dir} by this tinybench (missing, made elsewhere, "
+                             "or something else in its place)", hint="run `tinybench report build` or drop --no-sync")
+    made_here.close()
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
     try:
         conn.execute("PRAGMA query_only = ON")
