@@ -494,6 +494,8 @@ class ResultIndex:
                 conn.execute("DELETE FROM removed")
                 conn.execute("DELETE FROM meta")
                 conn.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
+                # generations count from 1 again: readers that remember one (the site) know this index by this mark
+                conn.execute("INSERT INTO meta VALUES ('epoch', ?)", (os.urandom(8).hex(),))
         conn.execute("SELECT count(*) FROM bundles").fetchone()
         return conn
 
@@ -721,6 +723,11 @@ class ResultIndex:
         report.checked, report.removed = done, len(removed)
         report.notes = list(self.notes) + report.notes
         return report
+
+    def epoch(self) -> str | None:
+        """A mark made each time the index is started over (its generations count from 1 again): a reader that
+        remembers a generation of this index remembers this too (None: an index made before epochs were kept)."""
+        return self._meta("epoch")
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

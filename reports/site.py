@@ -292,11 +292,17 @@ def _export_snapshot(index: ResultIndex, checked: int) -> None:
         results_store._root_frame(index)  # noqa: SLF001 - the export's own snapshot logic, reused as is
 
 
+def _identity(index: ResultIndex) -> str:
+    """An index's file and the mark of its start: one started over (deleted, made by other code or for another
+    folder) counts its generations from 1 again, so what an earlier build saw of it says nothing."""
+    return f"{index.path}#{index.epoch() if index.path is not None else ''}"
+
+
 def _since(state: SiteState, indexes: list[ResultIndex]) -> tuple[list[int] | None, tuple[str, ...]]:
     """The generations of each index the last build saw, or None (compare everything) when it saw other roots, or
     none, or an index is in memory."""
     seen = json.loads(state.get("since") or "null")
-    roots = [str(index.path) for index in indexes]
+    roots = [_identity(index) for index in indexes]
     if state.fresh or not seen or seen["roots"] != roots or not all(_attached(ix, n) for n, ix in enumerate(indexes)):
         return None, ()
     if not all(seen["generations"]):
@@ -315,7 +321,7 @@ def _remember_since(state: SiteState, indexes: list[ResultIndex], extra: list[di
         (newest,) = state.conn.execute(f"SELECT max(coalesce((SELECT max(stamped) FROM idx{number}.bundles), 0), "
                                        f"coalesce((SELECT max(stamped) FROM idx{number}.removed), 0))").fetchone()
         generations.append(max(newest - 1, 0))
-    state.put("since", json.dumps({"roots": [str(index.path) for index in indexes], "generations": generations,
+    state.put("since", json.dumps({"roots": [_identity(index) for index in indexes], "generations": generations,
                                    "extra": sorted(r["run_id"] for r in extra)}))
 
 
