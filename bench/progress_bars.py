@@ -42,11 +42,13 @@ class RichProgressReporter:
         )
 
     def __enter__(self) -> RichProgressReporter:
-        self._progress.start()
+        if stderr.is_terminal:  # (off a terminal Rich draws nothing, but wrote an empty line on stopping)
+            self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
+        if self._progress.live.is_started:
+            self._progress.stop()
 
     def task(self, description: str, total: float | None = None) -> _RichTask:
         return _RichTask(self._progress, self._progress.add_task(safe(description), total=total))
