@@ -821,12 +821,14 @@ def _in_the_way(path: Path) -> str | None:
 
 @lru_cache(maxsize=1)
 def _own_schema() -> frozenset[tuple]:
-    """Every (type, name, table, SQL) of sqlite_master in an index this code makes (ANALYZE's table included)."""
+    """Every (type, name, table, SQL) of sqlite_master in an index this code makes (ANALYZE's table included; and
+    the index _TABLES drops, which an index not opened since it was dropped still has)."""
     conn = sqlite3.connect(":memory:")
     try:
         conn.executescript(_TABLES)
         conn.execute("ANALYZE main")
-        return frozenset(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        dropped = ("index", "bundles_stamped", "bundles", "CREATE INDEX bundles_stamped ON bundles(stamped)")
+        return frozenset([*conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"), dropped])
     finally:
         conn.close()
 
