@@ -480,22 +480,23 @@ class ResultIndex:
                                         "tinybench makes has")
         conn.executescript(_TABLES)
         wanted = _meta_wanted(self.root, self.path)
-        found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('format', 'code', 'folder')"))
-        if found != wanted:
+        meta = "SELECT key, value FROM meta WHERE key IN ('format', 'code', 'folder')"
+        if dict(conn.execute(meta)) != wanted:
             with self._write(conn):
-                if found and {k: found.get(k) for k in ("format", "code")} != {k: wanted[k] for k in ("format", "code")}:
-                    self.notes.append("the index was made by other checking code or layout; every bundle is checked again")
-                elif found:
-                    self.notes.append("the index was made for another folder (copied or moved here with it): its "
-                                      "verdicts are not taken; every bundle is checked again")
-                conn.execute("DELETE FROM bundles")
-                conn.execute("DELETE FROM results")
-                conn.execute("DELETE FROM payloads")
-                conn.execute("DELETE FROM removed")
-                conn.execute("DELETE FROM meta")
-                conn.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
-                # generations count from 1 again: readers that remember one (the site) know this index by this mark
-                conn.execute("INSERT INTO meta VALUES ('epoch', ?)", (os.urandom(8).hex(),))
+                found = dict(conn.execute(meta))  # again, in the transaction: another build may have started it over
+                if found != wanted:
+                    same_code = {k: found.get(k) for k in ("format", "code")} == {k: wanted[k] for k in ("format", "code")}
+                    if found and not same_code:
+                        self.notes.append("the index was made by other checking code or layout; every bundle is "
+                                          "checked again")
+                    elif found:
+                        self.notes.append("the index was made for another folder (copied or moved here with it): its "
+                                          "verdicts are not taken; every bundle is checked again")
+                    for table in ("bundles", "results", "payloads", "removed", "meta"):
+                        conn.execute(f"DELETE FROM {table}")
+                    conn.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
+                    # generations count from 1 again: readers that remember one (the site) know this index by this mark
+                    conn.execute("INSERT INTO meta VALUES ('epoch', ?)", (os.urandom(8).hex(),))
         conn.execute("SELECT count(*) FROM bundles").fetchone()
         return conn
 
