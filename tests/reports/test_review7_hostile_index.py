@@ -79,17 +79,25 @@ def slow_meta(results, rows=1_000_000):
     conn.close()
 
 
+def lenient_layout(monkeypatch) -> None:
+    """Since review8 an index with a table of another layout (this meta) is not this code's: a run leaves it before
+    any slow SQL. The time limit stays for SQL slow by size alone; the layout check is bypassed here to reach it."""
+    monkeypatch.setattr(result_index, "_foreign_sql", lambda conn: False)
+
+
 def test_index_sql_past_the_runs_time_limit_is_interrupted_with_a_line(seed, results, monkeypatch):
     slow_meta(results)
+    lenient_layout(monkeypatch)
     monkeypatch.setattr(result_index, "RUN_SQL_SECONDS", 0.005)
     why = add_written_bundle(results, copy_bundle(seed, results, 30))
     assert why is not None and "took more than" in why and "next report build checks this bundle" in why, why
 
 
-def test_ctrl_c_during_the_index_sql_is_not_swallowed(seed, results):
+def test_ctrl_c_during_the_index_sql_is_not_swallowed(seed, results, monkeypatch):
     """The time limit is a progress handler; a KeyboardInterrupt raised inside it is cleared by sqlite3 (the SQL
     ends "interrupted"): the add raises it again, so Ctrl-C still stops the run."""
     slow_meta(results)
+    lenient_layout(monkeypatch)
     added = copy_bundle(seed, results, 31)
     result_index.code_fingerprint()  # (cached: the add goes straight to its SQL)
     timer = threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT))
