@@ -39,10 +39,11 @@ def run_query(results_dir: Path, sql: str, limit: int, timeout: float,
               sync: bool = True) -> tuple[list[str], list[tuple], bool]:
     """(column names, at most `limit` rows, whether there were more). Raises TinybenchError on bad SQL."""
     path = Path(results_dir) / INDEX_NAME
+    notes: list[str] = []
     if sync:
         index = ResultIndex(Path(results_dir))
         try:
-            index.sync()
+            notes = index.sync().notes
         finally:
             index.close()
     # only an index made here for this folder, by this code (not a link, no trigger or view, not copied along with
@@ -50,7 +51,8 @@ def run_query(results_dir: Path, sql: str, limit: int, timeout: float,
     made_here = ResultIndex.existing(Path(results_dir), deadline=time.monotonic() + timeout)
     if made_here is None:
         raise TinybenchError(f"no results index made for {results_dir} by this tinybench (missing, made elsewhere, "
-                             "or something else in its place)", hint="run `tinybench report build` or drop --no-sync")
+                             "or something else in its place)" + "".join(f"; {note}" for note in notes[-1:]),
+                             hint="run `tinybench report build` or drop --no-sync")
     made_here.close()
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
     try:
