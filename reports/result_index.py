@@ -796,27 +796,20 @@ def _in_the_way(path: Path) -> str | None:
     a dangling one — SQLite follows it, and would create, write or add its tables to whatever it names, someone
     else's file or database, as the user running the build), or None. Nothing there is removed: it is not
     tinybench's."""
-    try:
-        st = os.lstat(path.parent)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"{path.parent} cannot be used ({exc.strerror or exc})"
-    if stat.S_ISLNK(st.st_mode):
-        return f"{path.parent} is a link"
-    if not stat.S_ISDIR(st.st_mode):
-        return f"{path.parent} is not a folder"
-    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal", "index.lock"):
+    files = [path.parent / n for n in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal",
+                                       "index.lock")]
+    for place, fits, kind in [(path.parent, stat.S_ISDIR, "a folder"), *((f, stat.S_ISREG, "a regular file")
+                                                                          for f in files)]:
         try:
-            st = os.lstat(path.parent / name)
-        except FileNotFoundError:
+            st = os.lstat(place)
+        except FileNotFoundError:  # (the folder missing: its files are too)
             continue
         except OSError as exc:
-            return f"{path.parent / name} cannot be used ({exc.strerror or exc})"
+            return f"{place} cannot be used ({exc.strerror or exc})"
         if stat.S_ISLNK(st.st_mode):
-            return f"{path.parent / name} is a link"
-        if not stat.S_ISREG(st.st_mode):
-            return f"{path.parent / name} is not a regular file"
+            return f"{place} is a link"
+        if not fits(st.st_mode):
+            return f"{place} is not {kind}"
     return None
 
 
